@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+const BASE62_CHAR = /^[0-9A-Za-z]*$/;
+
+export function isBase62(text: string): boolean {
+  return BASE62_CHAR.test(text);
+}
+
+/** Writes a non-negative integer in base62, most significant digit first, left-padded with '0'. */
+export function encodeBase62(value: number, width: number): string {
+  let digits = '';
+  let rest = value;
+  do {
+    digits = BASE62_ALPHABET[rest % 62] + digits;
+    rest = Math.floor(rest / 62);
+  } while (rest > 0);
+  return digits.padStart(width, '0');
+}
+
+/**
+ * Uniformly random base62 text from the CSPRNG. Bytes of 248 and above are
+ * discarded (rejection sampling), so every character has probability exactly 1/62.
+ */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
