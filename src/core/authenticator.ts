@@ -1,0 +1,90 @@
+import type { Clock } from '../lib/clock.js';
+import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import type { ErrorCode } from './errors.js';
+import { isRevoked, type ApiKey } from './model.js';
+import type { FailedAuthLimiter, Store } from './ports.js';
+import { compileRestrictions, RESTRICTION_MESSAGES, type RequestTraits, type RestrictionMatcher } from './restrictions.js';
+
+export type AuthFailureCode = Extract<ErrorCode, 'IP_BLOCKED' | 'MISSING_KEY' | 'INVALID_KEY' | 'INACTIVE_KEY' | 'EXPIRED_KEY' | 'KEY_RESTRICTED'>;
+
+export type AuthOutcome =
+  | { ok: true; key: ApiKey }
+  /** `key` is set once the key is known to be the account's (checks 4–6), for logging. */
+  | { ok: false; code: AuthFailureCode; message: string; key?: ApiKey };
+
+const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
+  IP_BLOCKED: 'IP temporarily blocked',
+  MISSING_KEY: 'Missing API Key',
+  INVALID_KEY: 'Invalid API Key',
+  INACTIVE_KEY: 'Inactive API Key',
+  EXPIRED_KEY: 'Expired API Key',
+};
+
+/** How often, at most, a key's last_used_at is written (SPEC §2 allows a 1 s lag). */
+const LAST_USED_RESOLUTION_MS = 1000;
+const MAX_CACHED_KEYS = 50_000;
+
+interface CachedKey {
+  key: ApiKey;
+  restrictions: RestrictionMatcher;
+}
+
+export interface AuthenticatorOptions {
+  store: Store;
+  failedAuth: FailedAuthLimiter;
+  clock: Clock;
+}
+
+/**
+ * SPEC §3 checks 1–6: IP block, key presence, format/checksum, existence, state, expiry
+ * and restrictions. Key records are cached by hash and the cache is dropped whenever the
+ * store's change signal moves, so a revocation is seen by the very next request.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, CachedKey>();
+  private cacheVersion: string | undefined;
+
+  constructor(private readonly opts: AuthenticatorOptions) {}
+
+
+  async authenticate(token: string | undefined, request: RequestTraits): Promise<AuthOutcome> {
+    if (await this.opts.failedAuth.isBlocked(request.ip)) return failure('IP_BLOCKED');
+    if (token === undefined) return failure('MISSING_KEY');
+    const cached = parseApiKey(token) ? await this.lookup(hashApiKey(token)) : undefined;
+    const now = this.opts.clock.now();
+    if (!cached || isRevoked(cached.key, now)) {
+      await this.opts.failedAuth.recordFailure(request.ip);
+      return failure('INVALID_KEY');
+    }
+    const { key } = cached;
+    if (!key.active) return failure('INACTIVE_KEY', key);
+    if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
+    const restriction = cached.restrictions.check(request);
+    if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
+    if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      await this.opts.store.keys.update(key.id, { lastUsedAt: now });
+      cached.key = { ...key, lastUsedAt: now };
+    }
+    return { ok: true, key: cached.key };
+  }
+
+  private async lookup(hash: string): Promise<CachedKey | undefined> {
+    const version = await this.opts.store.keyChanges.version();
+    if (version !== this.cacheVersion || this.cache.size >= MAX_CACHED_KEYS) {
+      this.cache.clear();
+      this.cacheVersion = version;
+    }
+    const hit = this.cache.get(hash);
+    if (hit) return hit;
+    // Unknown hashes are not cached: a key created elsewhere must work at once.
+    const key = await this.opts.store.keys.findByHash(hash);
+    if (!key) return undefined;
+    const entry = { key, restrictions: compileRestrictions(key.restrictions) };
+    this.cache.set(hash, entry);
+    return entry;
+  }
+}
+
+function failure(code: Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, key?: ApiKey): AuthOutcome {
+  return key ? { ok: false, code, message: MESSAGES[code], key } : { ok: false, code, message: MESSAGES[code] };
+}

@@ -1,0 +1,37 @@
+/** Every error code Keygate answers with, exactly as SPEC.md writes them. */
+export type ErrorCode =
+  | 'IP_BLOCKED'
+  | 'MISSING_KEY'
+  | 'INVALID_KEY'
+  | 'INACTIVE_KEY'
+  | 'EXPIRED_KEY'
+  | 'KEY_RESTRICTED'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
+  | 'SITE_NOT_FOUND'
+  | 'KEY_NOT_FOUND'
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'PLAN_LIMIT'
+  | 'NAME_TAKEN'
+  | 'KEY_USED'
+  | 'EMAIL_TAKEN'
+  | 'NOT_READY'
+  | 'INTERNAL';
+
+/** An expected refusal: carries a code from the closed set and a message safe to show. */
+export class KeygateError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KeygateError';
+  }
+}
+
+/** A VALIDATION_ERROR whose message starts with the offending field, as the spec asks. */
+export function invalid(field: string, problem: string): KeygateError {
+  return new KeygateError('VALIDATION_ERROR', `${field}: ${problem}`);
+}

@@ -1,0 +1,62 @@
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import type { AccountService } from './accounts.js';
+import { KeygateError, invalid } from './errors.js';
+import type { Site } from './model.js';
+import type { Store } from './ports.js';
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * Accepts what people paste (`https://Example.com/`) and returns the bare host name,
+ * or throws VALIDATION_ERROR: a registrable-looking name with a dot and an alphabetic TLD.
+ */
+export function normalizeDomain(input: string): string {
+  const host = input
+    .trim()
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/$/, '');
+  const labels = host.split('.');
+  const tld = labels.at(-1) ?? '';
+  if (host.length > 253 || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || !/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) {
+    throw invalid('domain', 'must be a domain name such as example.com');
+  }
+  return host;
+}
+
+export interface SiteServiceOptions {
+  store: Store;
+  accounts: AccountService;
+  clock: Clock;
+}
+
+export class SiteService {
+  constructor(private readonly opts: SiteServiceOptions) {}
+
+  async createSite(accountId: string, domain: string): Promise<Site> {
+    const plan = await this.opts.accounts.planOf(accountId);
+    const site: Site = { id: newId('site'), accountId, domain: normalizeDomain(domain), siteKey: newId('ak'), createdAt: this.opts.clock.now() };
+    if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites)) === 'PLAN_LIMIT') {
+      throw new KeygateError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.maxSites} sites; delete one or upgrade the plan to add more`);
+    }
+    return site;
+  }
+
+  listSites(accountId: string): Promise<Site[]> {
+    return this.opts.store.sites.listByAccount(accountId);
+  }
+
+  /** The account's site, or NOT_FOUND whether the id exists elsewhere or not at all. */
+  async getSite(accountId: string, siteId: string): Promise<Site> {
+    const site = await this.opts.store.sites.find(siteId);
+    if (!site || site.accountId !== accountId) throw new KeygateError('NOT_FOUND', 'Site not found');
+    return site;
+  }
+
+  async deleteSite(accountId: string, siteId: string): Promise<Site> {
+    const site = await this.getSite(accountId, siteId);
+    await this.opts.store.sites.delete(site.id);
+    return site;
+  }
+}

@@ -1,0 +1,71 @@
+import type { ApiKey, Millis, Site } from './model.js';
+
+/** The JSON shapes of SPEC §5 and §8, shared by the REST API, the dashboard API and the CLI. */
+
+export function isoTime(ms: Millis): string {
+  return new Date(ms).toISOString();
+}
+
+function isoOrNull(ms: Millis | null): string | null {
+  return ms === null ? null : isoTime(ms);
+}
+
+export interface SiteView {
+  id: string;
+  domain: string;
+  key: string;
+  events_this_month: number;
+  created_at: string;
+}
+
+export function siteView(site: Site, eventsThisMonth: number): SiteView {
+  return { id: site.id, domain: site.domain, key: site.siteKey, events_this_month: eventsThisMonth, created_at: isoTime(site.createdAt) };
+}
+
+export interface KeyView {
+  id: string;
+  name: string;
+  category: string;
+  mode: ApiKey['mode'];
+  prefix: string;
+  last4: string;
+  active: boolean;
+  expires_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export function keyView(key: ApiKey): KeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    category: key.category,
+    mode: key.mode,
+    prefix: key.prefix,
+    last4: key.last4,
+    active: key.active,
+    expires_at: isoOrNull(key.expiresAt),
+    created_at: isoTime(key.createdAt),
+    last_used_at: isoOrNull(key.lastUsedAt),
+  };
+}
+
+/** What operators see: the list view plus when the key was, or will be, revoked. */
+export function keyAdminView(key: ApiKey): KeyView & { revoked_at: string | null } {
+  return { ...keyView(key), revoked_at: isoOrNull(key.revokedAt) };
+}
+
+/** The one response that carries the secret: key creation and rotation. */
+export function issuedKeyView(key: ApiKey, secret: string) {
+  return {
+    id: key.id,
+    key: secret,
+    name: key.name,
+    category: key.category,
+    mode: key.mode,
+    prefix: key.prefix,
+    last4: key.last4,
+    expires_at: isoOrNull(key.expiresAt),
+    created_at: isoTime(key.createdAt),
+  };
+}
