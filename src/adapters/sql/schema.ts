@@ -1,0 +1,24 @@
+/** Table shapes as stored. Times are epoch milliseconds; booleans are 0/1; lists are JSON text. */
+export interface Database {
+  accounts: { id: string; plan: string; created_at: number };
+  users: { id: string; account_id: string; email: string; password_hash: string; created_at: number };
+  sites: { id: string; account_id: string; domain: string; site_key: string; created_at: number };
+  api_keys: {
+    id: string;
+    account_id: string;
+    name: string;
+    category: string;
+    mode: string;
+    prefix: string;
+    last4: string;
+    hash: string;
+    active: number;
+    expires_at: number | null;
+    quotas: string;
+    restrictions: string;
+    created_at: number;
+    created_by: string | null;
+    last_used_at: number | null;
+    revoked_at: number | null;
+  };
+}

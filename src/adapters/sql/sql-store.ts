@@ -1,0 +1,236 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
+import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
+import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, SiteStore, Store } from '../../core/ports.js';
+import type { Database } from './schema.js';
+
+type KeyRow = Selectable<Database['api_keys']>;
+
+function keyFromRow(row: KeyRow): ApiKey {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    category: row.category,
+    mode: row.mode as KeyMode,
+    prefix: row.prefix as KeyPrefix,
+    last4: row.last4,
+    hash: row.hash,
+    active: row.active === 1,
+    expiresAt: row.expires_at,
+    quotas: JSON.parse(row.quotas),
+    restrictions: JSON.parse(row.restrictions),
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function keyToRow(key: ApiKey): KeyRow {
+  return {
+    id: key.id,
+    account_id: key.accountId,
+    name: key.name,
+    category: key.category,
+    mode: key.mode,
+    prefix: key.prefix,
+    last4: key.last4,
+    hash: key.hash,
+    active: key.active ? 1 : 0,
+    expires_at: key.expiresAt,
+    quotas: JSON.stringify(key.quotas),
+    restrictions: JSON.stringify(key.restrictions),
+    created_at: key.createdAt,
+    created_by: key.createdBy,
+    last_used_at: key.lastUsedAt,
+    revoked_at: key.revokedAt,
+  };
+}
+
+function siteFromRow(row: Selectable<Database['sites']>): Site {
+  return { id: row.id, accountId: row.account_id, domain: row.domain, siteKey: row.site_key, createdAt: row.created_at };
+}
+
+/**
+ * Takes the account's row lock first, so that the count-then-insert of a limit check is
+ * serialised per account: a row lock on PostgreSQL, the write lock on SQLite.
+ */
+async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<void> {
+  await trx.updateTable('accounts').set({ plan: sql`plan` }).where('id', '=', accountId).execute();
+}
+
+const notRevokedAt = (now: Millis) => (eb: any) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]);
+
+class SqlAccountStore implements AccountStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(account: Account, user: User): Promise<'ok' | 'EMAIL_TAKEN'> {
+    return this.db.transaction().execute(async (trx) => {
+      const taken = await trx.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst();
+      if (taken) return 'EMAIL_TAKEN';
+      await trx.insertInto('accounts').values({ id: account.id, plan: account.plan, created_at: account.createdAt }).execute();
+      await trx
+        .insertInto('users')
+        .values({ id: user.id, account_id: user.accountId, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
+        .execute();
+      return 'ok';
+    });
+  }
+
+  async find(id: string): Promise<Account | undefined> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, plan: row.plan, createdAt: row.created_at };
+  }
+
+  async setPlan(id: string, plan: string): Promise<void> {
+    await this.db.updateTable('accounts').set({ plan }).where('id', '=', id).execute();
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    return row && { id: row.id, accountId: row.account_id, email: row.email, passwordHash: row.password_hash, createdAt: row.created_at };
+  }
+}
+
+class SqlSiteStore implements SiteStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, site.accountId);
+      if (maxSites !== null) {
+        const { count } = await trx
+          .selectFrom('sites')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('account_id', '=', site.accountId)
+          .executeTakeFirstOrThrow();
+        if (Number(count) >= maxSites) return 'PLAN_LIMIT';
+      }
+      await trx
+        .insertInto('sites')
+        .values({ id: site.id, account_id: site.accountId, domain: site.domain, site_key: site.siteKey, created_at: site.createdAt })
+        .execute();
+      return 'ok';
+    });
+  }
+
+  async listByAccount(accountId: string): Promise<Site[]> {
+    const rows = await this.db.selectFrom('sites').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(siteFromRow);
+  }
+
+  async find(id: string): Promise<Site | undefined> {
+    const row = await this.db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && siteFromRow(row);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('sites').where('id', '=', id).execute();
+  }
+}
+
+class SqlKeyStore implements KeyStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, key.accountId);
+      const outcome = await this.checkGuards(trx, key, maxKeys, now);
+      if (outcome === 'ok') await trx.insertInto('api_keys').values(keyToRow(key)).execute();
+      return outcome;
+    });
+  }
+
+  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, replacement.accountId);
+      // The old key is revoked first so that its name is free when the replacement takes it back.
+      await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).execute();
+      const outcome = await this.checkGuards(trx, replacement, null, now);
+      if (outcome !== 'ok') throw new GuardRefusal(outcome);
+      await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
+      return outcome;
+    }).catch((error) => {
+      if (error instanceof GuardRefusal) return error.outcome;
+      throw error;
+    });
+  }
+
+  private async checkGuards(trx: Transaction<Database>, key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite> {
+    const live = await trx
+      .selectFrom('api_keys')
+      .select(['name'])
+      .where('account_id', '=', key.accountId)
+      .where(notRevokedAt(now))
+      .execute();
+    if (live.some((row) => row.name === key.name)) return 'NAME_TAKEN';
+    if (maxKeys !== null && live.length >= maxKeys) return 'PLAN_LIMIT';
+    return 'ok';
+  }
+
+  async findByHash(hash: string): Promise<ApiKey | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row && keyFromRow(row);
+  }
+
+  async find(id: string): Promise<ApiKey | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && keyFromRow(row);
+  }
+
+  async listLive(accountId: string, now: Millis): Promise<ApiKey[]> {
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where(notRevokedAt(now))
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(keyFromRow);
+  }
+
+  async update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void> {
+    const set: Partial<KeyRow> = {};
+    if (changes.active !== undefined) set.active = changes.active ? 1 : 0;
+    if (changes.revokedAt !== undefined) set.revoked_at = changes.revokedAt;
+    if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
+    await this.db.updateTable('api_keys').set(set).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('api_keys').where('id', '=', id).execute();
+  }
+}
+
+/** Rolls a rotation's transaction back when a guard refuses it. */
+class GuardRefusal extends Error {
+  constructor(readonly outcome: GuardedWrite) {
+    super(outcome);
+  }
+}
+
+/** The stores over any Kysely dialect; the dialect's adapter supplies the change signal. */
+export class SqlStore implements Store {
+  readonly accounts: AccountStore;
+  readonly sites: SiteStore;
+  readonly keys: KeyStore;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly keyChanges: KeyChangeSignal,
+  ) {
+    this.accounts = new SqlAccountStore(db);
+    this.sites = new SqlSiteStore(db);
+    this.keys = new SqlKeyStore(db);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

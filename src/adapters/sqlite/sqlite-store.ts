@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { KeyChangeSignal } from '../../core/ports.js';
+import { migrateToLatest } from '../sql/migrations.js';
+import type { Database } from '../sql/schema.js';
+import { SqlStore } from '../sql/sql-store.js';
+
+/**
+ * Key changes on one SQLite file: PRAGMA data_version moves when another connection (the
+ * admin CLI, say) commits, and a local counter covers this connection's own writes.
+ * Both reads are synchronous and cost about a microsecond.
+ */
+class SqliteKeyChangeSignal implements KeyChangeSignal {
+  private local = 0;
+  private readonly dataVersion: BetterSqlite3.Statement;
+
+  constructor(connection: BetterSqlite3.Database) {
+    this.dataVersion = connection.prepare('PRAGMA data_version').pluck();
+  }
+
+  version(): string {
+    return `${this.dataVersion.get() as number}:${this.local}`;
+  }
+
+  announce(): void {
+    this.local++;
+  }
+}
+
+/** Opens (creating and migrating if needed) the embedded database at `path`. */
+export async function openSqliteStore(path: string): Promise<SqlStore> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const connection = new BetterSqlite3(path);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  await migrateToLatest(db);
+  return new SqlStore(db, new SqliteKeyChangeSignal(connection));
+}
