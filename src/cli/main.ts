@@ -1,0 +1,153 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { KeygateError, invalid, type ErrorCode } from '../core/errors.js';
+import type { Quotas } from '../core/model.js';
+import type { Services } from '../core/services.js';
+import { issuedKeyView, keyAdminView, siteView } from '../core/views.js';
+import { openKeygate } from '../runtime.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | string[] | undefined>;
+
+interface Command {
+  options: Options;
+  run(services: Services, values: Values): Promise<object>;
+}
+
+const KEY_ID: Options = { key: { type: 'string' } };
+
+function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw invalid(`--${name}`, 'is required');
+  return value;
+}
+
+function optionalInteger(values: Values, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw invalid(`--${name}`, 'must be a whole number');
+  return Number(raw);
+}
+
+function optionalTime(values: Values, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const ms = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(ms)) throw invalid(`--${name}`, 'must be an ISO 8601 time such as 2027-01-31T00:00:00Z');
+  return ms;
+}
+
+function list(values: Values, name: string): string[] | undefined {
+  const value = values[name];
+  return Array.isArray(value) ? value : undefined;
+}
+
+const keyAction = (action: 'deactivateKey' | 'reactivateKey' | 'revokeKey' | 'deleteKey'): Command => ({
+  options: KEY_ID,
+  run: async (services, values) => keyAdminView(await services.keys[action](required(values, 'key'), 'operator')),
+});
+
+/** SPEC §8's admin commands: each prints one JSON object. */
+const COMMANDS: Record<string, Command> = {
+  'create-account': {
+    options: { email: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' } },
+    async run(services, values) {
+      const plan = values.plan as string | undefined;
+      const created = await services.accounts.createAccount({ email: required(values, 'email'), password: required(values, 'password'), ...(plan && { plan }) });
+      return { account_id: created.accountId, user_id: created.userId };
+    },
+  },
+  'set-plan': {
+    options: { account: { type: 'string' }, plan: { type: 'string' } },
+    async run(services, values) {
+      const account = await services.accounts.setPlan(required(values, 'account'), required(values, 'plan'));
+      return { account_id: account.id, plan: account.plan };
+    },
+  },
+  'create-site': {
+    options: { account: { type: 'string' }, domain: { type: 'string' } },
+    async run(services, values) {
+      return siteView(await services.sites.createSite(required(values, 'account'), required(values, 'domain')), 0);
+    },
+  },
+  'create-key': {
+    options: {
+      account: { type: 'string' },
+      name: { type: 'string' },
+      mode: { type: 'string' },
+      category: { type: 'string' },
+      expires: { type: 'string' },
+      'quota-total': { type: 'string' },
+      'quota-daily': { type: 'string' },
+      'quota-weekly': { type: 'string' },
+      'quota-monthly': { type: 'string' },
+      'allow-ip': { type: 'string', multiple: true },
+      'allow-referrer': { type: 'string', multiple: true },
+      'allow-endpoint': { type: 'string', multiple: true },
+    },
+    async run(services, values) {
+      const mode = values.mode ?? 'live';
+      if (mode !== 'live' && mode !== 'test') throw invalid('--mode', 'must be live or test');
+      const quotas: Quotas = {};
+      for (const window of ['total', 'daily', 'weekly', 'monthly'] as const) {
+        const cap = optionalInteger(values, `quota-${window}`);
+        if (cap !== undefined) quotas[window] = cap;
+      }
+      const issued = await services.keys.createKey(required(values, 'account'), {
+        name: required(values, 'name'),
+        mode,
+        category: (values.category as string | undefined) ?? 'production',
+        expiresAt: optionalTime(values, 'expires') ?? null,
+        quotas,
+        restrictions: { ips: list(values, 'allow-ip'), referrers: list(values, 'allow-referrer'), endpoints: list(values, 'allow-endpoint') },
+      });
+      return issuedKeyView(issued.key, issued.secret);
+    },
+  },
+  'deactivate-key': keyAction('deactivateKey'),
+  'reactivate-key': keyAction('reactivateKey'),
+  'revoke-key': keyAction('revokeKey'),
+  'delete-key': keyAction('deleteKey'),
+  'rotate-key': {
+    options: { ...KEY_ID, 'grace-seconds': { type: 'string' }, name: { type: 'string' } },
+    async run(services, values) {
+      const name = values.name as string | undefined;
+      const issued = await services.keys.rotateKey(required(values, 'key'), 'operator', {
+        graceSeconds: optionalInteger(values, 'grace-seconds') ?? 0,
+        ...(name !== undefined && { name }),
+      });
+      return issuedKeyView(issued.key, issued.secret);
+    },
+  },
+};
+
+const USAGE = `usage: keygate admin <command> [--option value ...]\ncommands: ${Object.keys(COMMANDS).join(', ')}`;
+
+function refusal(error: unknown): { error: string; code: ErrorCode } {
+  if (error instanceof KeygateError) return { error: error.message, code: error.code };
+  if (error instanceof ConfigError) return { error: error.message, code: 'VALIDATION_ERROR' };
+  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    return { error: error.message, code: 'VALIDATION_ERROR' };
+  }
+  return { error: `Internal error: ${(error as Error).message}`, code: 'INTERNAL' };
+}
+
+/** Runs one admin command; returns the exit code. Output: one JSON object, on stdout or (refusal) stderr. */
+export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [group, name, ...rest] = argv;
+  let services: Services | undefined;
+  try {
+    const command = group === 'admin' && name ? COMMANDS[name] : undefined;
+    if (!command) throw new KeygateError('VALIDATION_ERROR', `command: ${group ?? ''} ${name ?? ''} is not a command; ${USAGE}`.replace(/\s+;/, ';'));
+    const { values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+    services = await openKeygate(loadConfig(env));
+    const result = await command.run(services, values as Values);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${JSON.stringify(refusal(error))}\n`);
+    return 1;
+  } finally {
+    await services?.store.close();
+  }
+}

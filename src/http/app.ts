@@ -1,0 +1,75 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Services } from '../core/services.js';
+import { newId } from '../lib/ids.js';
+import { apiKeyAuth } from './api-key-auth.js';
+import { clientIpResolver } from './client-ip.js';
+import { handleError, handleNotFound } from './errors.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { healthRoutes } from './routes/health.js';
+import { siteRoutes } from './routes/sites.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's address per SPEC §3 (TRUST_PROXY-aware), resolved once per request. */
+    clientIp: string;
+  }
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  services: Services;
+  config: Pick<Config, 'trustProxy'>;
+  logger: FastifyBaseLogger;
+}
+
+/** The whole HTTP surface: REST API, operation endpoints, OpenAPI document and reference. */
+export async function buildApp({ services, config, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: () => newId('req'),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const clientIp = clientIpResolver(config.trustProxy);
+  app.decorateRequest('clientIp', '');
+  app.decorateRequest('apiKey', null as never);
+  app.addHook('onRequest', async (request, reply) => {
+    request.clientIp = clientIp(request);
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keygate REST API',
+        version: '1',
+        description: 'Read your sites and manage your API keys. Every call carries `Authorization: Bearer <API key>`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sk_live_… or sk_test_…' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { services });
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', apiKeyAuth(services.authenticator));
+      await api.register(siteRoutes, { services });
+      await api.register(apiKeyRoutes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

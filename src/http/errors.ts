@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { KeygateError, type ErrorCode } from '../core/errors.js';
+
+/** The one code → status mapping; exhaustive, so a new code cannot ship without a status. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  IP_BLOCKED: 403,
+  MISSING_KEY: 401,
+  INVALID_KEY: 401,
+  INACTIVE_KEY: 401,
+  EXPIRED_KEY: 401,
+  KEY_RESTRICTED: 403,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 401,
+  SITE_NOT_FOUND: 403,
+  KEY_NOT_FOUND: 403,
+  VALIDATION_ERROR: 400,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  PLAN_LIMIT: 403,
+  NAME_TAKEN: 409,
+  KEY_USED: 409,
+  EMAIL_TAKEN: 409,
+  NOT_READY: 503,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  request_id: string;
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  const body: ErrorBody = { error: message, code, request_id: reply.request.id };
+  return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `field: problem`, the field first, as SPEC §3 asks of VALIDATION_ERROR messages. */
+export function validationMessage(issues: readonly ValidationIssue[], context: string): string {
+  const issue = issues[0];
+  if (!issue) return `${context}: is invalid`;
+  const path = issue.instancePath.split('/').filter(Boolean).join('.');
+  const missing = issue.params.missingProperty;
+  const extra = issue.params.additionalProperty;
+  if (typeof missing === 'string') return `${path ? `${path}.` : ''}${missing}: is required`;
+  if (typeof extra === 'string') return `${path ? `${path}.` : ''}${extra}: is not a known field`;
+  return `${path || context}: ${issue.message ?? 'is invalid'}`;
+}
+
+/** Fastify's own client errors, by their error codes. */
+const FASTIFY_CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'Request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['VALIDATION_ERROR', 'body: unsupported Content-Type; send application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_ERROR', 'body: Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['VALIDATION_ERROR', 'body: must not be empty when Content-Type is application/json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['VALIDATION_ERROR', 'body: is not valid JSON'],
+};
+
+/** Every error of every endpoint leaves through here with the same three-field body. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof KeygateError) return sendError(reply, error.code, error.message);
+  if (error.validation) return sendError(reply, 'VALIDATION_ERROR', validationMessage(error.validation as ValidationIssue[], error.validationContext ?? 'request'));
+  const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
+  if (known) return sendError(reply, known[0], known[1]);
+  if (error instanceof SyntaxError && error.statusCode === 400) return sendError(reply, 'VALIDATION_ERROR', 'body: is not valid JSON');
+  if (error.statusCode === 413) return sendError(reply, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return sendError(reply, 'VALIDATION_ERROR', `request: ${error.message}`);
+  request.log.error({ err: error }, 'unhandled error');
+  return sendError(reply, 'INTERNAL', 'Internal server error');
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
+}
+
+/**
+ * Re-labels a core NOT_FOUND as a route's own code (SPEC §5: 403 SITE_NOT_FOUND,
+ * KEY_NOT_FOUND), so another account's id and a missing one answer alike.
+ */
+export function notFoundAs(code: ErrorCode, message: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof KeygateError && error.code === 'NOT_FOUND') throw new KeygateError(code, message);
+    throw error;
+  };
+}

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Services } from '../../core/services.js';
+import { keyView } from '../../core/views.js';
+import { inMode } from '../api-key-auth.js';
+import { notFoundAs } from '../errors.js';
+import { AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';
+
+const asKeyNotFound = notFoundAs('KEY_NOT_FOUND', 'API key not found');
+
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/api-keys',
+    {
+      schema: {
+        summary: 'List the account\'s API keys (never their secrets); revoked keys are left out',
+        tags: ['API keys'],
+        security: [{ apiKey: [] }],
+        response: { 200: Type.Object({ api_keys: Type.Array(KeySchema), livemode: Livemode }), ...errorResponses(...AUTH_ERRORS) },
+      },
+    },
+    async (request) => {
+      const keys = await services.keys.listKeys(request.apiKey.accountId);
+      return inMode(request, { api_keys: keys.map(keyView) });
+    },
+  );
+
+  app.delete(
+    '/api-keys/:id',
+    {
+      schema: {
+        summary: 'Revoke an API key of the account, at once and for good (a key may revoke itself); test keys do a dry run',
+        tags: ['API keys'],
+        security: [{ apiKey: [] }],
+        params: IdParams,
+        response: {
+          200: Type.Object({ id: Type.String(), revoked: Type.Literal(true), livemode: Livemode }),
+          ...errorResponses(...AUTH_ERRORS, 'KEY_NOT_FOUND'),
+        },
+      },
+    },
+    async (request) => {
+      const scope = { accountId: request.apiKey.accountId };
+      const key =
+        request.apiKey.mode === 'test'
+          ? await services.keys.getKey(request.params.id, scope).catch(asKeyNotFound)
+          : await services.keys.revokeKey(request.params.id, scope).catch(asKeyNotFound);
+      return inMode(request, { id: key.id, revoked: true as const });
+    },
+  );
+};

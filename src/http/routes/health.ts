@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { KeygateError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
+import { errorResponses } from '../schemas.js';
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: the process answers', tags: ['Operation'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: storage answers a query',
+        tags: ['Operation'],
+        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses('NOT_READY') },
+      },
+    },
+    async (request) => {
+      try {
+        await services.store.ping();
+      } catch (error) {
+        request.log.warn({ err: error }, 'storage is not reachable');
+        throw new KeygateError('NOT_READY', 'Storage is not reachable');
+      }
+      return { status: 'ready' as const };
+    },
+  );
+};
