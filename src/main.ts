@@ -1,14 +1,11 @@
-import pino from 'pino';
 import { loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { createLogger } from './logger.js';
 import { openKeygate } from './runtime.js';
-
-/** Redacted wherever they would appear in a log line. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  const logger = createLogger(config.logLevel);
   const services = await openKeygate(config);
   const app = await buildApp({ services, config, logger });
   await app.listen({ port: config.port, host: config.host });
