@@ -50,13 +50,13 @@ function proxies(raw: string | undefined): string[] {
   return entries;
 }
 
-function storage(env: Record<string, string | undefined>, dataDir: string): StorageConfig {
+function storage(env: Record<string, string | undefined>, dataDir: string, cwd: string): StorageConfig {
   const url = env.DATABASE_URL;
   if (!url) return { kind: 'sqlite', path: resolve(dataDir, 'keygate.db') };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (!path) throw new ConfigError('DATABASE_URL sqlite:<path> needs a path');
-    return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(path) };
+    return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
   throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://...');
@@ -76,7 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: integer(merged, 'PORT', 3000, 0, 65535),
     host: merged.HOST || '0.0.0.0',
     dataDir,
-    storage: storage(merged, dataDir),
+    storage: storage(merged, dataDir, cwd),
     redisUrl: merged.REDIS_URL || undefined,
     trustProxy: Object.freeze(proxies(merged.TRUST_PROXY)),
     authFailLimit: integer(merged, 'AUTH_FAIL_LIMIT', 10, 1, 1_000_000),

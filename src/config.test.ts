@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const emptyDir = () => mkdtempSync(join(tmpdir(), 'keygate-config-'));
+
+describe('configuration', () => {
+  it('defaults to port 3000 on all interfaces with SQLite in ./data', () => {
+    const cwd = emptyDir();
+    const config = loadConfig({}, cwd);
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', dataDir: join(cwd, 'data'), storage: { kind: 'sqlite', path: join(cwd, 'data', 'keygate.db') } });
+    expect(config).toMatchObject({ authFailLimit: 10, authFailWindowSeconds: 60, authBlockSeconds: 900, trustProxy: [], logLevel: 'info' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('honours DATA_DIR, DATABASE_URL and the auth-failure settings', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({ DATA_DIR: '/tmp/x' }, cwd).storage).toEqual({ kind: 'sqlite', path: '/tmp/x/keygate.db' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:db/k.sqlite' }, cwd).storage).toEqual({ kind: 'sqlite', path: join(cwd, 'db/k.sqlite') });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }, cwd).storage).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ AUTH_FAIL_LIMIT: '3', AUTH_FAIL_WINDOW_S: '5', AUTH_BLOCK_S: '7', TRUST_PROXY: '10.0.0.0/8, ::1' }, cwd)).toMatchObject({
+      authFailLimit: 3,
+      authFailWindowSeconds: 5,
+      authBlockSeconds: 7,
+      trustProxy: ['10.0.0.0/8', '::1'],
+    });
+  });
+
+  it('reads .env for variables the environment does not set', () => {
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), 'PORT=4123\nLOG_LEVEL=debug\n# comment\n');
+    expect(loadConfig({ LOG_LEVEL: 'warn' }, cwd)).toMatchObject({ port: 4123, logLevel: 'warn' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a whole number'],
+    [{ PORT: '70000' }, 'PORT must be a whole number'],
+    [{ AUTH_FAIL_LIMIT: '0' }, 'AUTH_FAIL_LIMIT'],
+    [{ TRUST_PROXY: '10.0.0.0/40' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'proxy.local' }, 'TRUST_PROXY'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env, emptyDir())).toThrow(ConfigError);
+    expect(() => loadConfig(env, emptyDir())).toThrow(message);
+  });
+});
