@@ -1,4 +1,6 @@
-import type { Account, ApiKey, Millis, Site, User } from './model.js';
+import type { KeyMode } from '../lib/key-format.js';
+import type { Account, ApiKey, Millis, QuotaWindow, Quotas, Site, User } from './model.js';
+import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
 export type GuardedWrite = 'ok' | 'PLAN_LIMIT' | 'NAME_TAKEN';
@@ -50,6 +52,7 @@ export interface Store {
   sites: SiteStore;
   keys: KeyStore;
   keyChanges: KeyChangeSignal;
+  requestLogs: RequestLogStore;
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,4 +63,72 @@ export interface FailedAuthLimiter {
   isBlocked(ip: string): Promise<boolean>;
   /** Counts one failure; returns true when this failure started a block. */
   recordFailure(ip: string): Promise<boolean>;
+}
+
+/** The limits checks 7–9 apply to one request; null means unlimited. */
+export interface UsageLimits {
+  accountPerSecond: number | null;
+  accountPerMinute: number | null;
+  perKeyPerMinute: number | null;
+  quotas: Quotas;
+}
+
+/** The outcome of checks 7–9. `perKey` feeds the RateLimit headers whenever the key has a per-minute limit. */
+export type Admission =
+  | { ok: true; perKey?: WindowState }
+  | { ok: false; code: 'RATE_LIMITED'; limit: 'account_second' | 'account_minute' | 'key_minute'; retryAfterSeconds: number; perKey?: WindowState }
+  | { ok: false; code: 'QUOTA_EXCEEDED'; quota: QuotaWindow; perKey?: WindowState };
+
+/**
+ * Account-wide and per-key rate limits and per-key quotas (SPEC §3 checks 7–9), checked and
+ * consumed as one atomic step: a request refused by any of them consumes nothing.
+ */
+export interface UsageLimiter {
+  admit(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits): Promise<Admission>;
+}
+
+/** What a limiter needs to resume after a restart: usage already committed with the request logs. */
+export interface UsageHistory {
+  /** Accepted requests of the key: all-time count, per-minute counts since `since` (ascending), and times since `recentSince`. */
+  keyUsage(keyId: string, since: Millis, recentSince: Millis): Promise<{ total: number; minutes: Array<[number, number]>; recent: Millis[] }>;
+  /** Times of the account's accepted requests since `since`, ascending. */
+  accountRecent(accountId: string, since: Millis): Promise<Millis[]>;
+}
+
+/** One row of SPEC §4's request log. */
+export interface RequestLogEntry {
+  id: string;
+  accountId: string;
+  keyId: string;
+  mode: KeyMode;
+  time: Millis;
+  method: string;
+  route: string;
+  path: string;
+  status: number;
+  errorCode: string | null;
+  durationMs: number;
+  ip: string;
+  referrer: string | null;
+  userAgent: string | null;
+  credits: number;
+  /** Passed checks 1–6: moves last_used_at. */
+  authenticated: boolean;
+  /** Passed checks 1–9: consumed rate limit and quota. */
+  accepted: boolean;
+}
+
+export interface RequestLogQuery {
+  accountId?: string;
+  keyId?: string;
+  limit: number;
+}
+
+export interface RequestLogStore extends UsageHistory {
+  /** Commits the entries, and the usage and last_used_at they imply, in one transaction. */
+  append(entries: readonly RequestLogEntry[]): Promise<void>;
+  /** Newest first, and the count of all rows that match. */
+  list(query: RequestLogQuery): Promise<{ count: number; logs: RequestLogEntry[] }>;
+  /** Deletes entries of accounts on each plan older than that plan's retention; returns how many. */
+  prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number>;
 }

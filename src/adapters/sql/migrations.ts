@@ -60,6 +60,40 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_request_logs_and_usage': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('request_logs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('duration_ms', 'real', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('referrer', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('credits', 'integer', (c) => c.notNull())
+        .addColumn('authenticated', 'integer', (c) => c.notNull())
+        .addColumn('accepted', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('request_logs_by_key').on('request_logs').columns(['key_id', 'time']).execute();
+      await db.schema.createIndex('request_logs_by_account').on('request_logs').columns(['account_id', 'time']).execute();
+      await db.schema
+        .createTable('key_usage')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('minute', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('key_usage_pk', ['key_id', 'minute'])
+        .execute();
+      await db.schema.alterTable('api_keys').addColumn('usage_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table shapes as stored. Times are epoch milliseconds; booleans are 0/1; lists are JSON text. */
 export interface Database {
   accounts: { id: string; plan: string; created_at: number };
@@ -20,5 +22,28 @@ export interface Database {
     created_by: string | null;
     last_used_at: number | null;
     revoked_at: number | null;
+    /** Accepted requests, all time: the `total` quota, which outlives log retention. */
+    usage_total: Generated<number>;
   };
+  request_logs: {
+    id: string;
+    account_id: string;
+    key_id: string;
+    mode: string;
+    time: number;
+    method: string;
+    route: string;
+    path: string;
+    status: number;
+    error_code: string | null;
+    duration_ms: number;
+    ip: string;
+    referrer: string | null;
+    user_agent: string | null;
+    credits: number;
+    authenticated: number;
+    accepted: number;
+  };
+  /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
+  key_usage: { key_id: string; minute: number; count: number };
 }

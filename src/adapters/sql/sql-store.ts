@@ -1,7 +1,8 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, SiteStore, Store } from '../../core/ports.js';
+import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SiteStore, Store } from '../../core/ports.js';
+import { SqlRequestLogStore } from './sql-request-log-store.js';
 import type { Database } from './schema.js';
 
 type KeyRow = Selectable<Database['api_keys']>;
@@ -27,7 +28,7 @@ function keyFromRow(row: KeyRow): ApiKey {
   };
 }
 
-function keyToRow(key: ApiKey): KeyRow {
+function keyToRow(key: ApiKey): Insertable<Database['api_keys']> {
   return {
     id: key.id,
     account_id: key.accountId,
@@ -192,7 +193,7 @@ class SqlKeyStore implements KeyStore {
   }
 
   async update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void> {
-    const set: Partial<KeyRow> = {};
+    const set: Partial<Insertable<Database['api_keys']>> = {};
     if (changes.active !== undefined) set.active = changes.active ? 1 : 0;
     if (changes.revokedAt !== undefined) set.revoked_at = changes.revokedAt;
     if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
@@ -216,6 +217,7 @@ export class SqlStore implements Store {
   readonly accounts: AccountStore;
   readonly sites: SiteStore;
   readonly keys: KeyStore;
+  readonly requestLogs: RequestLogStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -224,6 +226,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
+    this.requestLogs = new SqlRequestLogStore(db);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,173 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { KeyMode } from '../../lib/key-format.js';
+import type { Millis } from '../../core/model.js';
+import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../core/ports.js';
+import { MINUTE_MS } from '../../core/rolling-windows.js';
+import type { Database } from './schema.js';
+
+type LogRow = Selectable<Database['request_logs']>;
+
+const INSERT_CHUNK = 500;
+const PRUNE_SLICE = 5000;
+const USAGE_KEPT_MS = 31 * 86_400_000;
+
+function toRow(entry: RequestLogEntry): LogRow {
+  return {
+    id: entry.id,
+    account_id: entry.accountId,
+    key_id: entry.keyId,
+    mode: entry.mode,
+    time: entry.time,
+    method: entry.method,
+    route: entry.route,
+    path: entry.path,
+    status: entry.status,
+    error_code: entry.errorCode,
+    duration_ms: entry.durationMs,
+    ip: entry.ip,
+    referrer: entry.referrer,
+    user_agent: entry.userAgent,
+    credits: entry.credits,
+    authenticated: entry.authenticated ? 1 : 0,
+    accepted: entry.accepted ? 1 : 0,
+  };
+}
+
+function fromRow(row: LogRow): RequestLogEntry {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    keyId: row.key_id,
+    mode: row.mode as KeyMode,
+    time: Number(row.time),
+    method: row.method,
+    route: row.route,
+    path: row.path,
+    status: row.status,
+    errorCode: row.error_code,
+    durationMs: row.duration_ms,
+    ip: row.ip,
+    referrer: row.referrer,
+    userAgent: row.user_agent,
+    credits: row.credits,
+    authenticated: row.authenticated === 1,
+    accepted: row.accepted === 1,
+  };
+}
+
+/** Per key: accepted requests per minute, the latest authenticated time. */
+function summarize(entries: readonly RequestLogEntry[]) {
+  const keys = new Map<string, { minutes: Map<number, number>; accepted: number; lastUsedAt: Millis | null }>();
+  for (const entry of entries) {
+    const key = keys.get(entry.keyId) ?? { minutes: new Map(), accepted: 0, lastUsedAt: null };
+    keys.set(entry.keyId, key);
+    if (entry.authenticated) key.lastUsedAt = Math.max(key.lastUsedAt ?? 0, entry.time);
+    if (entry.accepted) {
+      const minute = Math.floor(entry.time / MINUTE_MS);
+      key.minutes.set(minute, (key.minutes.get(minute) ?? 0) + 1);
+      key.accepted++;
+    }
+  }
+  return keys;
+}
+
+export class SqlRequestLogStore implements RequestLogStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(entries: readonly RequestLogEntry[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+        await trx.insertInto('request_logs').values(entries.slice(i, i + INSERT_CHUNK).map(toRow)).execute();
+      }
+      for (const [keyId, usage] of summarize(entries)) {
+        for (const [minute, count] of usage.minutes) {
+          await trx
+            .insertInto('key_usage')
+            .values({ key_id: keyId, minute, count })
+            .onConflict((oc) => oc.columns(['key_id', 'minute']).doUpdateSet({ count: sql`key_usage.count + excluded.count` }))
+            .execute();
+        }
+        if (usage.accepted === 0 && usage.lastUsedAt === null) continue;
+        await trx
+          .updateTable('api_keys')
+          .set({
+            usage_total: sql`usage_total + ${usage.accepted}`,
+            last_used_at: usage.lastUsedAt === null ? sql`last_used_at` : sql`CASE WHEN last_used_at IS NULL OR last_used_at < ${usage.lastUsedAt} THEN ${usage.lastUsedAt} ELSE last_used_at END`,
+          })
+          .where('id', '=', keyId)
+          .execute();
+      }
+    });
+  }
+
+  async list({ accountId, keyId, limit }: RequestLogQuery): Promise<{ count: number; logs: RequestLogEntry[] }> {
+    let query = this.db.selectFrom('request_logs');
+    if (accountId) query = query.where('account_id', '=', accountId);
+    if (keyId) query = query.where('key_id', '=', keyId);
+    const { count } = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const rows = limit === 0 ? [] : await query.selectAll().orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return { count: Number(count), logs: rows.map(fromRow) };
+  }
+
+  async prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number> {
+    let deleted = 0;
+    for (const [plan, days] of retentionDaysByPlan) {
+      // In slices, yielding between them: one huge DELETE would stall every request behind it.
+      for (;;) {
+        const result = await this.db
+          .deleteFrom('request_logs')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('request_logs')
+              .select('id')
+              .where('time', '<', now - days * 86_400_000)
+              .where('account_id', 'in', eb.selectFrom('accounts').select('id').where('plan', '=', plan))
+              .limit(PRUNE_SLICE),
+          )
+          .executeTakeFirst();
+        const slice = Number(result.numDeletedRows);
+        deleted += slice;
+        if (slice < PRUNE_SLICE) break;
+        await new Promise((resume) => setImmediate(resume));
+      }
+    }
+    await this.db.deleteFrom('key_usage').where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS)).execute();
+    return deleted;
+  }
+
+  async keyUsage(keyId: string, since: Millis, recentSince: Millis) {
+    const key = await this.db.selectFrom('api_keys').select('usage_total').where('id', '=', keyId).executeTakeFirst();
+    const minutes = await this.db
+      .selectFrom('key_usage')
+      .select(['minute', 'count'])
+      .where('key_id', '=', keyId)
+      .where('minute', '>=', Math.floor(since / MINUTE_MS))
+      .orderBy('minute')
+      .execute();
+    const recent = await this.db
+      .selectFrom('request_logs')
+      .select('time')
+      .where('key_id', '=', keyId)
+      .where('accepted', '=', 1)
+      .where('time', '>', recentSince)
+      .orderBy('time')
+      .execute();
+    return {
+      total: Number(key?.usage_total ?? 0),
+      minutes: minutes.map((row): [number, number] => [Number(row.minute), Number(row.count)]),
+      recent: recent.map((row) => Number(row.time)),
+    };
+  }
+
+  async accountRecent(accountId: string, since: Millis): Promise<Millis[]> {
+    const rows = await this.db
+      .selectFrom('request_logs')
+      .select('time')
+      .where('account_id', '=', accountId)
+      .where('accepted', '=', 1)
+      .where('time', '>', since)
+      .orderBy('time')
+      .execute();
+    return rows.map((row) => Number(row.time));
+  }
+}
