@@ -1,4 +1,5 @@
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
+import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { ConfigError, type Config } from './config.js';
 import { loadPlans } from './core/plans.js';
@@ -21,5 +22,6 @@ export async function openKeygate(config: Config, clock: Clock = systemClock): P
     { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 },
     clock,
   );
-  return createServices({ store, plans, failedAuth, clock });
+  const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
+  return createServices({ store, plans, failedAuth, limiter, clock });
 }

@@ -58,6 +58,8 @@ export class AccountService {
     const plan = this.planNamed(planName);
     const account = await this.getAccount(accountId);
     await this.opts.store.accounts.setPlan(account.id, plan.name);
+    // Cached keys carry their account's plan: the next request must see the new limits.
+    await this.opts.store.keyChanges.announce();
     return { ...account, plan: plan.name };
   }
 }

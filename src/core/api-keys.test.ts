@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
+import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { ManualClock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
@@ -15,7 +16,8 @@ beforeEach(async () => {
   clock = new ManualClock();
   const store = await openSqliteStore(':memory:');
   const failedAuth = new MemoryFailedAuthLimiter({ limit: 10, windowMs: 60_000, blockMs: 900_000 }, clock);
-  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, clock });
+  const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
+  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, clock });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });
 afterEach(() => services.store.close());

@@ -96,9 +96,10 @@ export class ApiKeyService {
   }
 
   /** A key that is not revoked and that `scope` may touch; NOT_FOUND otherwise. */
-  async getKey(keyId: string, scope: KeyScope): Promise<ApiKey> {
+  /** A key of the scope; revoked keys count as gone unless `includeRevoked` (their history stays readable). */
+  async getKey(keyId: string, scope: KeyScope, { includeRevoked = false } = {}): Promise<ApiKey> {
     const key = await this.opts.store.keys.find(keyId);
-    if (!key || (scope !== 'operator' && key.accountId !== scope.accountId) || isRevoked(key, this.opts.clock.now())) {
+    if (!key || (scope !== 'operator' && key.accountId !== scope.accountId) || (!includeRevoked && isRevoked(key, this.opts.clock.now()))) {
       throw new KeygateError('NOT_FOUND', 'API key not found');
     }
     return key;

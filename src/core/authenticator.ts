@@ -2,14 +2,15 @@ import type { Clock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import type { ErrorCode } from './errors.js';
 import { isRevoked, type ApiKey } from './model.js';
+import type { Plan, PlanTable } from './plans.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
 import { compileRestrictions, RESTRICTION_MESSAGES, type RequestTraits, type RestrictionMatcher } from './restrictions.js';
 
 export type AuthFailureCode = Extract<ErrorCode, 'IP_BLOCKED' | 'MISSING_KEY' | 'INVALID_KEY' | 'INACTIVE_KEY' | 'EXPIRED_KEY' | 'KEY_RESTRICTED'>;
 
 export type AuthOutcome =
-  | { ok: true; key: ApiKey }
-  /** `key` is set once the key is known to be the account's (checks 4–6), for logging. */
+  | { ok: true; key: ApiKey; plan: Plan }
+  /** `key` is set once the presented key is known to be an account's (revoked included), for logging. */
   | { ok: false; code: AuthFailureCode; message: string; key?: ApiKey };
 
 const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
@@ -20,17 +21,18 @@ const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
   EXPIRED_KEY: 'Expired API Key',
 };
 
-/** How often, at most, a key's last_used_at is written (SPEC §2 allows a 1 s lag). */
-const LAST_USED_RESOLUTION_MS = 1000;
 const MAX_CACHED_KEYS = 50_000;
 
 interface CachedKey {
   key: ApiKey;
+  /** The account's plan when the key was read; a plan change announces a key change. */
+  plan: Plan;
   restrictions: RestrictionMatcher;
 }
 
 export interface AuthenticatorOptions {
   store: Store;
+  plans: PlanTable;
   failedAuth: FailedAuthLimiter;
   clock: Clock;
 }
@@ -54,18 +56,14 @@ export class Authenticator {
     const now = this.opts.clock.now();
     if (!cached || isRevoked(cached.key, now)) {
       await this.opts.failedAuth.recordFailure(request.ip);
-      return failure('INVALID_KEY');
+      return failure('INVALID_KEY', cached?.key);
     }
-    const { key } = cached;
+    const { key, plan } = cached;
     if (!key.active) return failure('INACTIVE_KEY', key);
     if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
     const restriction = cached.restrictions.check(request);
     if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
-    if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-      await this.opts.store.keys.update(key.id, { lastUsedAt: now });
-      cached.key = { ...key, lastUsedAt: now };
-    }
-    return { ok: true, key: cached.key };
+    return { ok: true, key, plan };
   }
 
   private async lookup(hash: string): Promise<CachedKey | undefined> {
@@ -79,9 +77,15 @@ export class Authenticator {
     // Unknown hashes are not cached: a key created elsewhere must work at once.
     const key = await this.opts.store.keys.findByHash(hash);
     if (!key) return undefined;
-    const entry = { key, restrictions: compileRestrictions(key.restrictions) };
+    const entry = { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
     this.cache.set(hash, entry);
     return entry;
+  }
+
+  /** A plan dropped from PLANS_FILE while accounts still name it falls back to free, never to no limits. */
+  private async planOf(accountId: string): Promise<Plan> {
+    const account = await this.opts.store.accounts.find(accountId);
+    return (account && this.opts.plans.get(account.plan)) ?? this.opts.plans.get('free')!;
   }
 }
 

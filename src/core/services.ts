@@ -3,29 +3,51 @@ import { AccountService } from './accounts.js';
 import { ApiKeyService } from './api-keys.js';
 import { Authenticator } from './authenticator.js';
 import type { PlanTable } from './plans.js';
-import type { FailedAuthLimiter, Store } from './ports.js';
+import type { FailedAuthLimiter, Store, UsageLimiter } from './ports.js';
+import { RequestGate } from './request-gate.js';
+import { GroupCommitLog, RequestLogService } from './request-logs.js';
 import { SiteService } from './sites.js';
 
 export interface Services {
   accounts: AccountService;
   sites: SiteService;
   keys: ApiKeyService;
-  authenticator: Authenticator;
+  gate: RequestGate;
+  requestLogs: RequestLogService;
+  /** Where the HTTP layer appends a request's log row before answering. */
+  logWriter: GroupCommitLog;
   failedAuth: FailedAuthLimiter;
   store: Store;
   clock: Clock;
+  /** Commits pending log rows, then closes storage. */
+  close(): Promise<void>;
 }
 
-export function createServices(opts: { store: Store; plans: PlanTable; failedAuth: FailedAuthLimiter; clock: Clock }): Services {
-  const { store, plans, failedAuth, clock } = opts;
+export interface ServiceParts {
+  store: Store;
+  plans: PlanTable;
+  failedAuth: FailedAuthLimiter;
+  limiter: UsageLimiter;
+  clock: Clock;
+}
+
+export function createServices({ store, plans, failedAuth, limiter, clock }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
+  const authenticator = new Authenticator({ store, plans, failedAuth, clock });
+  const logWriter = new GroupCommitLog(store.requestLogs);
   return {
     accounts,
     sites: new SiteService({ store, accounts, clock }),
     keys: new ApiKeyService({ store, accounts, clock }),
-    authenticator: new Authenticator({ store, failedAuth, clock }),
+    gate: new RequestGate({ authenticator, limiter }),
+    requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
+    logWriter,
     failedAuth,
     store,
     clock,
+    async close() {
+      await logWriter.flush();
+      await store.close();
+    },
   };
 }
