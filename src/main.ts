@@ -3,6 +3,8 @@ import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { openKeygate } from './runtime.js';
 
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
@@ -10,13 +12,22 @@ async function main(): Promise<void> {
   const app = await buildApp({ services, config, logger });
   await app.listen({ port: config.port, host: config.host });
 
+  const prune = () =>
+    services.requestLogs.prune().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'pruned request logs past their plan\'s retention'),
+      (error: unknown) => logger.error({ err: error }, 'pruning request logs failed'),
+    );
+  void prune();
+  const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    clearInterval(pruning);
     await app.close();
-    await services.store.close();
+    await services.close();
     logger.info('stopped');
     process.exit(0);
   };

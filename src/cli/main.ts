@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { KeygateError, invalid, type ErrorCode } from '../core/errors.js';
 import type { Quotas } from '../core/model.js';
 import type { Services } from '../core/services.js';
+import { requestLogView } from '../core/request-logs.js';
 import { issuedKeyView, keyAdminView, siteView } from '../core/views.js';
 import { openKeygate } from '../runtime.js';
 
@@ -15,6 +16,7 @@ interface Command {
 }
 
 const KEY_ID: Options = { key: { type: 'string' } };
+const DEFAULT_LOG_LIMIT = 20;
 
 function required(values: Values, name: string): string {
   const value = values[name];
@@ -119,6 +121,14 @@ const COMMANDS: Record<string, Command> = {
       return issuedKeyView(issued.key, issued.secret);
     },
   },
+  logs: {
+    options: { ...KEY_ID, limit: { type: 'string' } },
+    async run(services, values) {
+      const key = await services.keys.getKey(required(values, 'key'), 'operator', { includeRevoked: true });
+      const { count, logs } = await services.requestLogs.list({ keyId: key.id, limit: optionalInteger(values, 'limit') ?? DEFAULT_LOG_LIMIT });
+      return { count, logs: logs.map(requestLogView) };
+    },
+  },
 };
 
 const USAGE = `usage: keygate admin <command> [--option value ...]\ncommands: ${Object.keys(COMMANDS).join(', ')}`;
@@ -148,6 +158,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     process.stderr.write(`${JSON.stringify(refusal(error))}\n`);
     return 1;
   } finally {
-    await services?.store.close();
+    await services?.close();
   }
 }

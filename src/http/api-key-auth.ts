@@ -1,12 +1,25 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../core/authenticator.js';
 import { KeygateError } from '../core/errors.js';
-import type { ApiKey } from '../core/model.js';
+import type { ApiKey, Millis } from '../core/model.js';
+import type { RequestGate } from '../core/request-gate.js';
+import type { WindowState } from '../core/rolling-windows.js';
+import type { Clock } from '../lib/clock.js';
+
+/** A presented key known to be an account's, and how far it got: what the request log records. */
+export interface KeyUse {
+  key: ApiKey;
+  time: Millis;
+  /** Passed checks 1–6. */
+  authenticated: boolean;
+  /** Passed checks 1–9: consumed rate limit and quota. */
+  accepted: boolean;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The key that passed authentication; set on every API-key route's handler. */
+    /** The key that passed checks 1–9; set on every API-key route's handler. */
     apiKey: ApiKey;
+    keyUse: KeyUse | undefined;
   }
 }
 
@@ -21,20 +34,35 @@ function single(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header[0] : header;
 }
 
+/** SPEC §3's per-key headers: the IETF draft's pair and the widespread X- trio. */
+function setRateLimitHeaders(reply: FastifyReply, state: WindowState, now: Millis): void {
+  reply.header('ratelimit-policy', `"per-key";q=${state.limit};w=60`);
+  reply.header('ratelimit', `"per-key";r=${state.remaining};t=${state.resetSeconds}`);
+  reply.header('x-ratelimit-limit', state.limit);
+  reply.header('x-ratelimit-remaining', state.remaining);
+  reply.header('x-ratelimit-reset', Math.floor(now / 1000) + state.resetSeconds);
+}
+
 /**
  * The onRequest hook of the API-key routes: runs after routing (so unknown routes are 404
  * first) and before body parsing and validation (so the checks of SPEC §3 come first).
  */
-export function apiKeyAuth(authenticator: Authenticator) {
-  return async function authenticateApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const outcome = await authenticator.authenticate(bearerToken(request.headers.authorization), {
+export function apiKeyAuth(gate: RequestGate, clock: Clock) {
+  return async function authenticateApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const time = clock.now();
+    const outcome = await gate.check(bearerToken(request.headers.authorization), {
       ip: request.clientIp,
       origin: single(request.headers.origin),
       referer: single(request.headers.referer),
       method: request.method,
       route: request.routeOptions.url ?? request.url,
     });
-    if (!outcome.ok) throw new KeygateError(outcome.code, outcome.message);
+    if (outcome.key) request.keyUse = { key: outcome.key, time, authenticated: outcome.ok || outcome.authenticated, accepted: outcome.ok };
+    if (outcome.perKey) setRateLimitHeaders(reply, outcome.perKey, time);
+    if (!outcome.ok) {
+      if (outcome.retryAfterSeconds !== undefined) reply.header('retry-after', outcome.retryAfterSeconds);
+      throw new KeygateError(outcome.code, outcome.message);
+    }
     request.apiKey = outcome.key;
   };
 }

@@ -9,6 +9,7 @@ import { apiKeyAuth } from './api-key-auth.js';
 import { clientIpResolver } from './client-ip.js';
 import { handleError, handleNotFound } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { siteRoutes } from './routes/sites.js';
 
@@ -41,6 +42,7 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
   const clientIp = clientIpResolver(config.trustProxy);
   app.decorateRequest('clientIp', '');
   app.decorateRequest('apiKey', null as never);
+  app.decorateReply('errorCode', undefined);
   app.addHook('onRequest', async (request, reply) => {
     request.clientIp = clientIp(request);
     reply.header('x-request-id', request.id);
@@ -65,7 +67,9 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
   await app.register(healthRoutes, { services });
   await app.register(
     async (api) => {
-      api.addHook('onRequest', apiKeyAuth(services.authenticator));
+      api.decorateRequest('keyUse', undefined);
+      api.addHook('onRequest', apiKeyAuth(services.gate, services.clock));
+      api.addHook('onSend', logRequests(services.logWriter));
       await api.register(siteRoutes, { services });
       await api.register(apiKeyRoutes, { services });
     },

@@ -32,6 +32,7 @@ export interface ErrorBody {
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: message, code, request_id: reply.request.id };
+  reply.errorCode = code;
   return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
 }
 
