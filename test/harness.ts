@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -45,13 +45,29 @@ export interface TestServer {
 
 let accounts = 0;
 
+export interface TestServerOptions {
+  /** Variables of SPEC §8. */
+  env?: Record<string, string>;
+  clock?: ManualClock;
+  /** Plans in PLANS_FILE's format, written to a file the server reads. */
+  plans?: Record<string, Record<string, number | null>>;
+  /** Reuse this directory (a restart); the caller then owns it and `close` leaves it. */
+  dataDir?: string;
+}
+
 /**
  * A real Keygate server listening on 127.0.0.1 with its own SQLite file in a temporary
- * directory, a manual clock and captured logs. `env` takes the variables of SPEC §8.
+ * directory, a manual clock and captured logs.
  */
-export async function startTestServer(options: { env?: Record<string, string>; clock?: ManualClock } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'keygate-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, ...options.env }, dataDir);
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keygate-test-'));
+  const env: Record<string, string> = { DATA_DIR: dataDir, ...options.env };
+  if (options.plans) {
+    env.PLANS_FILE = join(dataDir, 'plans.json');
+    writeFileSync(env.PLANS_FILE, JSON.stringify(options.plans));
+  }
+  const config = loadConfig(env, dataDir);
   const clock = options.clock ?? new ManualClock(Date.now());
   const logs: string[] = [];
   const responses: string[] = [];
@@ -97,8 +113,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     },
     async close() {
       await app.close();
-      await services.store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await services.close();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
