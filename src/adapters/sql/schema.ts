@@ -26,6 +26,7 @@ export interface Database {
     usage_total: Generated<number>;
   };
   request_logs: {
+    seq: Generated<number>;
     id: string;
     account_id: string;
     key_id: string;

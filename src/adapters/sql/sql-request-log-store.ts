@@ -3,11 +3,11 @@ import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
+import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
-type LogRow = Selectable<Database['request_logs']>;
+type LogRow = Omit<Selectable<Database['request_logs']>, 'seq'>;
 
-const INSERT_CHUNK = 500;
 const PRUNE_SLICE = 5000;
 const USAGE_KEPT_MS = 31 * 86_400_000;
 
@@ -71,31 +71,48 @@ function summarize(entries: readonly RequestLogEntry[]) {
   return keys;
 }
 
+/** The batch's statements, compiled once: a batch runs them once per row, key and minute. */
+function batchStatements(db: Kysely<Database>) {
+  const columns = Object.keys(toRow({} as RequestLogEntry)) as Array<keyof LogRow>;
+  return {
+    columns,
+    insertLog: new PreparedQuery(db.insertInto('request_logs').values(Object.fromEntries(columns.map((column, i) => [column, arg(i)])) as LogRow)),
+    addMinute: new PreparedQuery(
+      db
+        .insertInto('key_usage')
+        .values({ key_id: arg(0), minute: arg(1), count: arg(2) })
+        .onConflict((oc) => oc.columns(['key_id', 'minute']).doUpdateSet({ count: sql`key_usage.count + excluded.count` })),
+    ),
+    // Accepted implies authenticated, so a key with accepted requests always has a time here.
+    touchKey: new PreparedQuery(
+      db
+        .updateTable('api_keys')
+        .set({
+          usage_total: sql`usage_total + ${arg(1)}`,
+          last_used_at: sql`CASE WHEN last_used_at IS NULL OR last_used_at < ${arg(2)} THEN ${arg(2)} ELSE last_used_at END`,
+        })
+        .where('id', '=', arg(0)),
+    ),
+  };
+}
+
 export class SqlRequestLogStore implements RequestLogStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly batch: ReturnType<typeof batchStatements>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.batch = batchStatements(db);
+  }
 
   async append(entries: readonly RequestLogEntry[]): Promise<void> {
+    const { columns, insertLog, addMinute, touchKey } = this.batch;
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-        await trx.insertInto('request_logs').values(entries.slice(i, i + INSERT_CHUNK).map(toRow)).execute();
+      for (const entry of entries) {
+        const row = toRow(entry);
+        await insertLog.run(trx, ...columns.map((column) => row[column]));
       }
       for (const [keyId, usage] of summarize(entries)) {
-        for (const [minute, count] of usage.minutes) {
-          await trx
-            .insertInto('key_usage')
-            .values({ key_id: keyId, minute, count })
-            .onConflict((oc) => oc.columns(['key_id', 'minute']).doUpdateSet({ count: sql`key_usage.count + excluded.count` }))
-            .execute();
-        }
-        if (usage.accepted === 0 && usage.lastUsedAt === null) continue;
-        await trx
-          .updateTable('api_keys')
-          .set({
-            usage_total: sql`usage_total + ${usage.accepted}`,
-            last_used_at: usage.lastUsedAt === null ? sql`last_used_at` : sql`CASE WHEN last_used_at IS NULL OR last_used_at < ${usage.lastUsedAt} THEN ${usage.lastUsedAt} ELSE last_used_at END`,
-          })
-          .where('id', '=', keyId)
-          .execute();
+        for (const [minute, count] of usage.minutes) await addMinute.run(trx, keyId, minute, count);
+        if (usage.lastUsedAt !== null) await touchKey.run(trx, keyId, usage.accepted, usage.lastUsedAt);
       }
     });
   }
@@ -105,7 +122,7 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (accountId) query = query.where('account_id', '=', accountId);
     if (keyId) query = query.where('key_id', '=', keyId);
     const { count } = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-    const rows = limit === 0 ? [] : await query.selectAll().orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const rows = limit === 0 ? [] : await query.selectAll().orderBy('time', 'desc').orderBy('seq', 'desc').limit(limit).execute();
     return { count: Number(count), logs: rows.map(fromRow) };
   }
 

@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction } 
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
 import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SiteStore, Store } from '../../core/ports.js';
+import { arg, PreparedQuery } from './prepared.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import type { Database } from './schema.js';
 
@@ -95,7 +96,12 @@ class SqlAccountStore implements AccountStore {
 }
 
 class SqlSiteStore implements SiteStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Every GET /api/v1/sites runs this. */
+  private readonly sitesOfAccount: PreparedQuery<Selectable<Database['sites']>>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.sitesOfAccount = new PreparedQuery(db.selectFrom('sites').selectAll().where('account_id', '=', arg(0)).orderBy('created_at').orderBy('id'));
+  }
 
   async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
     return this.db.transaction().execute(async (trx) => {
@@ -117,8 +123,7 @@ class SqlSiteStore implements SiteStore {
   }
 
   async listByAccount(accountId: string): Promise<Site[]> {
-    const rows = await this.db.selectFrom('sites').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
-    return rows.map(siteFromRow);
+    return (await this.sitesOfAccount.rows(this.db, accountId)).map(siteFromRow);
   }
 
   async find(id: string): Promise<Site | undefined> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
@@ -29,6 +29,28 @@ class SqliteKeyChangeSignal implements KeyChangeSignal {
   }
 }
 
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * The connection as Kysely's driver sees it, reusing prepared statements by SQL text:
+ * the driver prepares every query anew, which costs more than running most of ours.
+ */
+function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
+        statement = connection.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Opens (creating and migrating if needed) the embedded database at `path`. */
 export async function openSqliteStore(path: string): Promise<SqlStore> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -37,7 +59,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-  await migrateToLatest(db);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  await migrateToLatest(db, 'sqlite');
   return new SqlStore(db, new SqliteKeyChangeSignal(connection));
 }
