@@ -33,6 +33,8 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
   const app = Fastify({
     loggerInstance: logger,
     genReqId: () => newId('req'),
+    // Each keyed API request is a row of the request log already; errors are still logged.
+    disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
     forceCloseConnections: 'idle',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -19,6 +19,18 @@ export function encodeBase62(value: number, width: number): string {
   return digits.padStart(width, '0');
 }
 
+/** CSPRNG bytes drawn a page at a time (one request id each would cost a call per request); each byte is used once. */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function randomByte(): number {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++]!;
+}
+
 /**
  * Uniformly random base62 text from the CSPRNG. Bytes of 248 and above are
  * discarded (rejection sampling), so every character has probability exactly 1/62.
@@ -26,10 +38,8 @@ export function encodeBase62(value: number, width: number): string {
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += BASE62_ALPHABET[byte % 62];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < 248) out += BASE62_ALPHABET[byte % 62];
   }
   return out;
 }
