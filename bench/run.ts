@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: the REST pipeline against a bare Fastify route, measured in one run on
+ * this machine, plus a micro-benchmark of one verification. Figures are printed as ratios
+ * to the baseline, so they compare across machines; CPU time per request is the steadier
+ * figure when the load generator shares the machine.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import autocannon from 'autocannon';
+import { measureVerification } from './verification.js';
+
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const ROOT = new URL('..', import.meta.url).pathname;
+/** Limits far above what one machine can send, but set, so every check still runs. */
+const BENCH_PLAN = { bench: { per_key_per_minute: 1_000_000_000, account_per_second: 1_000_000_000, account_per_minute: 1_000_000_000 } };
+const BENCH_QUOTAS = ['--quota-total', '1000000000000', '--quota-daily', '1000000000', '--quota-monthly', '1000000000'];
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** Servers on core 0, this process (the load generator) on core 1, when there are two. */
+const pinned = cpus().length >= 2;
+if (pinned) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+interface Measurement {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  cpuMicrosPerRequest: number;
+  non2xx: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+function startServer(args: string[], env: Record<string, string>): ChildProcess {
+  const command = pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] as const : [process.execPath, args] as const;
+  return spawn(command[0], [...command[1]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resume) => setTimeout(resume, 50));
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+/** User + system CPU time of a process so far, in microseconds. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+
+function cannon(url: string, headers: Record<string, string>, seconds: number) {
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+}
+
+async function measure(name: string, pid: number, url: string, headers: Record<string, string> = {}): Promise<Measurement> {
+  await cannon(url, headers, WARMUP_SECONDS);
+  const before = cpuMicros(pid);
+  const result = await cannon(url, headers, SECONDS);
+  const cpu = cpuMicros(pid) - before;
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMicrosPerRequest: cpu / result.requests.total,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+function cli(env: Record<string, string>, ...args: string[]): Record<string, string> {
+  return JSON.parse(execFileSync(process.execPath, ['bin/keygate.js', 'admin', ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' }));
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  if (child.exitCode === null) await once(child, 'exit');
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
+const plansFile = join(dataDir, 'plans.json');
+writeFileSync(plansFile, JSON.stringify(BENCH_PLAN));
+const env = { DATA_DIR: dataDir, PLANS_FILE: plansFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+const children: ChildProcess[] = [];
+try {
+  const { account_id: account } = cli(env, 'create-account', '--email', 'bench@example.com', '--password', 'bench password 123', '--plan', 'bench');
+  cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
+  const { id: keyId, key } = cli(env, 'create-key', '--account', account!, '--name', 'bench', ...BENCH_QUOTAS);
+  const auth = { authorization: `Bearer ${key}` };
+
+  const port = await freePort();
+  const keygate = startServer(['dist/main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  children.push(keygate);
+  keygate.stdout!.resume();
+  const keygateUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(`${keygateUrl}/healthz`);
+  const body = await (await fetch(`${keygateUrl}/api/v1/sites`, { headers: auth })).text();
+
+  const bare = startServer(['bench/bare-server.mjs'], { BENCH_BODY: body });
+  children.push(bare);
+  const [bareUrl] = (await once(bare.stdout!, 'data')).map((chunk: Buffer) => String(chunk).trim());
+
+  const baseline = await measure('a) bare Fastify route', bare.pid!, `${bareUrl}/api/v1/sites`);
+  const pipeline = await measure('b) GET /api/v1/sites, whole pipeline + logs', keygate.pid!, `${keygateUrl}/api/v1/sites`, auth);
+  await Promise.all(children.map(stop));
+  const logged = (cli(env, 'logs', '--key', keyId!, '--limit', '0') as unknown as { count: number }).count;
+
+  const verification = await measureVerification(plansFile, 'bench');
+
+  console.log(`\nKeygate benchmark — ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run`);
+  console.log(pinned ? 'servers pinned to core 0, load generator to core 1' : 'one core: servers and load generator share it');
+  console.log('\n| run | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx |');
+  console.log('|---|---|---|---|---|---|');
+  for (const m of [baseline, pipeline]) {
+    console.log(`| ${m.name} | ${Math.round(m.requestsPerSecond)} | ${m.p50} | ${m.p99} | ${m.cpuMicrosPerRequest.toFixed(1)} | ${m.non2xx} |`);
+  }
+  const byThroughput = pipeline.requestsPerSecond / baseline.requestsPerSecond;
+  const byCpu = baseline.cpuMicrosPerRequest / pipeline.cpuMicrosPerRequest;
+  console.log(`\nratio b/a by req/s: ${byThroughput.toFixed(2)} (target ≥ 0.70)`);
+  console.log(`ratio b/a by server CPU per request: ${byCpu.toFixed(2)} (target ≥ 0.70)`);
+  console.log(`b) p99: ${pipeline.p99} ms (target ≤ 10 ms)`);
+  console.log(`request log rows committed for b) and its warm-up: ${logged.toLocaleString('en')}`);
+  console.log(`verification (hash + lookup + limiter + quotas, warm cache, one core): ${Math.round(verification).toLocaleString('en')} ops/s (target ≥ 200,000)`);
+  if (baseline.non2xx + pipeline.non2xx > 0) {
+    console.error('some requests were not answered 200: the figures above are not comparable');
+    process.exitCode = 1;
+  }
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+}
