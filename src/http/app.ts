@@ -21,6 +21,11 @@ declare module 'fastify' {
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Above any id the routes accept, so an over-long `:id` reaches the route's schema and is
+ * answered with its VALIDATION_ERROR (`id: ...`) rather than the router's bare 414.
+ */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface AppOptions {
   services: Services;
@@ -36,6 +41,13 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
     // Each keyed API request is a row of the request log already; errors are still logged.
     disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors the router raises before any hook runs (a bad percent-encoding, an over-long
+    // parameter) leave through the same handler, with the same body and X-Request-Id.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      handleError(error, request, reply);
+    },
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

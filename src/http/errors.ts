@@ -62,6 +62,7 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['VALIDATION_ERROR', 'body: Content-Length does not match the body'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['VALIDATION_ERROR', 'body: must not be empty when Content-Type is application/json'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['VALIDATION_ERROR', 'body: is not valid JSON'],
+  FST_ERR_BAD_URL: ['VALIDATION_ERROR', 'url: is not validly percent-encoded'],
 };
 
 /** Every error of every endpoint leaves through here with the same three-field body. */

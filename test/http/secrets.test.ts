@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../src/lib/key-format.js';
+import { startTestServer, type TestServer } from '../harness.js';
+import { expectError } from './expect-error.js';
+
+const PASSWORD = 'a secret passphrase 42';
+
+let server: TestServer;
+/** Every full key issued in this file. */
+const secrets: string[] = [];
+
+/** What must never be written anywhere after issuance: the key, its random part, its hash. */
+function forbidden(): string[] {
+  return [PASSWORD, ...secrets.flatMap((secret) => [secret, secret.slice(8, 34), hashApiKey(secret)])];
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const { accountId } = await server.services.accounts.createAccount({ email: 'secrets@example.com', password: PASSWORD, plan: 'pro' });
+  await server.services.sites.createSite(accountId, 'example.com');
+  const issue = async (input = {}) => {
+    const issued = await server.newKey(accountId, input);
+    secrets.push(issued.secret);
+    return issued;
+  };
+
+  const main = await issue();
+  const test = await issue({ mode: 'test' });
+  const doomed = await issue();
+  const rotating = await issue();
+
+  await server.call('/api/v1/sites', { key: main.secret });
+  await server.call('/api/v1/api-keys', { key: main.secret });
+  await server.call('/api/v1/api-keys', { key: test.secret });
+  await server.call(`/api/v1/api-keys/${doomed.key.id}`, { key: test.secret, method: 'DELETE' });
+  await server.call(`/api/v1/api-keys/${doomed.key.id}`, { key: main.secret, method: 'DELETE' });
+  expectError(await server.call('/api/v1/sites', { key: doomed.secret }), 401, 'INVALID_KEY');
+  expectError(await server.call('/api/v1/sites', { key: `${main.secret.slice(0, -1)}${main.secret.endsWith('A') ? 'B' : 'A'}` }), 401, 'INVALID_KEY');
+  expectError(await server.call('/api/v1/sites', { key: `${main.secret}x` }), 401, 'INVALID_KEY');
+  expectError(await server.call('/api/v1/sites', { headers: { authorization: `Basic ${main.secret}` } }), 401, 'MISSING_KEY');
+  expectError(await server.call('/api/v1/sites/site_000000000000', { key: main.secret }), 403, 'SITE_NOT_FOUND');
+  expectError(await server.call('/api/v1/sites/%zz', { key: main.secret }), 400, 'VALIDATION_ERROR');
+
+  const rotated = await server.services.keys.rotateKey(rotating.key.id, { accountId }, { graceSeconds: 60 });
+  secrets.push(rotated.secret);
+  expect((await server.call('/api/v1/sites', { key: rotating.secret })).status).toBe(200);
+  expect((await server.call('/api/v1/sites', { key: rotated.secret })).status).toBe(200);
+  server.clock.advance(61_000);
+  expectError(await server.call('/api/v1/sites', { key: rotating.secret }), 401, 'INVALID_KEY');
+  await server.call('/api/v1/api-keys', { key: rotated.secret });
+});
+afterAll(() => server.close());
+
+describe('after creating, using, failing with, revoking and rotating keys', () => {
+  it('has captured the server\'s request logs and the answers', () => {
+    expect(server.logs.filter((line) => line.includes('"reqId"')).length).toBeGreaterThan(20);
+    expect(server.responses.length).toBeGreaterThan(10);
+  });
+
+  it('wrote no key, key hash or password to any log line', () => {
+    for (const line of server.logs) {
+      for (const secret of forbidden()) expect(line).not.toContain(secret);
+    }
+  });
+
+  it('sent no key, key hash or password in any response body', () => {
+    for (const body of server.responses) {
+      for (const secret of forbidden()) expect(body).not.toContain(secret);
+    }
+  });
+
+  it('never logged an Authorization value', () => {
+    for (const line of server.logs) expect(line).not.toMatch(/bearer|basic /i);
+  });
+});
+
+describe('the server\'s logger', () => {
+  it('redacts the Authorization and Cookie headers wherever headers are logged', () => {
+    const secret = secrets[0]!;
+    const headers = { authorization: `Bearer ${secret}`, cookie: 'session=s3cr3t', 'user-agent': 'probe' };
+    const before = server.logs.length;
+    server.app.log.info({ headers }, 'headers');
+    server.app.log.info({ req: { method: 'GET', url: '/', headers } }, 'request');
+    const lines = server.logs.slice(before);
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!).headers).toEqual({ authorization: '[redacted]', cookie: '[redacted]', 'user-agent': 'probe' });
+    for (const line of lines) {
+      expect(line).not.toContain(secret);
+      expect(line).not.toContain('s3cr3t');
+    }
+  });
+});
