@@ -68,15 +68,20 @@ class SqlAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(account: Account, user: User): Promise<'ok' | 'EMAIL_TAKEN'> {
+    // Writes first: on SQLite a transaction that reads and then writes fails at once with
+    // "database is locked" if another connection committed in between (busy_timeout does not apply).
     return this.db.transaction().execute(async (trx) => {
-      const taken = await trx.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst();
-      if (taken) return 'EMAIL_TAKEN';
       await trx.insertInto('accounts').values({ id: account.id, plan: account.plan, created_at: account.createdAt }).execute();
+      const taken = await trx.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst();
+      if (taken) throw new EmailTaken();
       await trx
         .insertInto('users')
         .values({ id: user.id, account_id: user.accountId, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
         .execute();
-      return 'ok';
+      return 'ok' as const;
+    }).catch((error) => {
+      if (error instanceof EmailTaken) return 'EMAIL_TAKEN' as const;
+      throw error;
     });
   }
 
@@ -209,6 +214,9 @@ class SqlKeyStore implements KeyStore {
     await this.db.deleteFrom('api_keys').where('id', '=', id).execute();
   }
 }
+
+/** Rolls an account's creation back when its email is taken. */
+class EmailTaken extends Error {}
 
 /** Rolls a rotation's transaction back when a guard refuses it. */
 class GuardRefusal extends Error {
