@@ -21,6 +21,8 @@ const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
   EXPIRED_KEY: 'Expired API Key',
 };
 
+/** How often, at most, a key's last_used_at is written (SPEC §2 allows a 1 s lag). */
+const LAST_USED_RESOLUTION_MS = 1000;
 const MAX_CACHED_KEYS = 50_000;
 
 interface CachedKey {
@@ -63,7 +65,12 @@ export class Authenticator {
     if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
     const restriction = cached.restrictions.check(request);
     if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
-    return { ok: true, key, plan };
+    // Written before the route runs, so a key that answered once can never be deleted as unused.
+    if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+      await this.opts.store.keys.update(key.id, { lastUsedAt: now });
+      cached.key = { ...key, lastUsedAt: now };
+    }
+    return { ok: true, key: cached.key, plan };
   }
 
   private async lookup(hash: string): Promise<CachedKey | undefined> {

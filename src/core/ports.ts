@@ -112,8 +112,6 @@ export interface RequestLogEntry {
   referrer: string | null;
   userAgent: string | null;
   credits: number;
-  /** Passed checks 1–6: moves last_used_at. */
-  authenticated: boolean;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
 }

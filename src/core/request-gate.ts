@@ -14,8 +14,6 @@ export type GateOutcome =
       message: string;
       /** Set once the presented key is known (revoked keys included): the request is logged. */
       key: ApiKey | undefined;
-      /** Passed checks 1–6: the RateLimit headers apply. */
-      authenticated: boolean;
       perKey: WindowState | undefined;
       retryAfterSeconds: number | undefined;
     };
@@ -37,7 +35,7 @@ export class RequestGate {
 
   async check(token: string | undefined, request: RequestTraits): Promise<GateOutcome> {
     const auth = await this.opts.authenticator.authenticate(token, request);
-    if (!auth.ok) return { ...auth, key: auth.key, authenticated: false, perKey: undefined, retryAfterSeconds: undefined };
+    if (!auth.ok) return { ...auth, key: auth.key, perKey: undefined, retryAfterSeconds: undefined };
     const { key, plan } = auth;
     const admission = await this.opts.limiter.admit(key, {
       accountPerSecond: plan.accountPerSecond,
@@ -46,7 +44,7 @@ export class RequestGate {
       quotas: key.quotas,
     });
     if (admission.ok) return { ok: true, key, perKey: admission.perKey };
-    const refused = { ok: false as const, key, authenticated: true, perKey: admission.perKey };
+    const refused = { ok: false as const, key, perKey: admission.perKey };
     return admission.code === 'RATE_LIMITED'
       ? { ...refused, code: 'RATE_LIMITED', message: RATE_LIMIT_MESSAGES[admission.limit](plan), retryAfterSeconds: admission.retryAfterSeconds }
       : { ...refused, code: 'QUOTA_EXCEEDED', message: `Rate limit exceeded: quota ${admission.quota}`, retryAfterSeconds: undefined };

@@ -9,8 +9,6 @@ import type { Clock } from '../lib/clock.js';
 export interface KeyUse {
   key: ApiKey;
   time: Millis;
-  /** Passed checks 1–6. */
-  authenticated: boolean;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
 }
@@ -57,7 +55,7 @@ export function apiKeyAuth(gate: RequestGate, clock: Clock) {
       method: request.method,
       route: request.routeOptions.url ?? request.url,
     });
-    if (outcome.key) request.keyUse = { key: outcome.key, time, authenticated: outcome.ok || outcome.authenticated, accepted: outcome.ok };
+    if (outcome.key) request.keyUse = { key: outcome.key, time, accepted: outcome.ok };
     if (outcome.perKey) setRateLimitHeaders(reply, outcome.perKey, time);
     if (!outcome.ok) {
       if (outcome.retryAfterSeconds !== undefined) reply.header('retry-after', outcome.retryAfterSeconds);

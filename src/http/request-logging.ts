@@ -38,7 +38,6 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
     referrer: clip(request.headers.referer ?? request.headers.origin),
     userAgent: clip(request.headers['user-agent']),
     credits: use.accepted && use.key.mode === 'live' && status < 400 ? 1 : 0,
-    authenticated: use.authenticated,
     accepted: use.accepted,
   };
 }

@@ -6,6 +6,7 @@ import { expectError } from './expect-error.js';
 const PASSWORD = 'a secret passphrase 42';
 
 let server: TestServer;
+let account: string;
 /** Every full key issued in this file. */
 const secrets: string[] = [];
 
@@ -17,6 +18,7 @@ function forbidden(): string[] {
 beforeAll(async () => {
   server = await startTestServer();
   const { accountId } = await server.services.accounts.createAccount({ email: 'secrets@example.com', password: PASSWORD, plan: 'pro' });
+  account = accountId;
   await server.services.sites.createSite(accountId, 'example.com');
   const issue = async (input = {}) => {
     const issued = await server.newKey(accountId, input);
@@ -52,9 +54,16 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('after creating, using, failing with, revoking and rotating keys', () => {
-  it('has captured the server\'s request logs and the answers', () => {
-    expect(server.logs.filter((line) => line.includes('"reqId"')).length).toBeGreaterThan(20);
+  it('has captured the server\'s log lines and the answers', () => {
+    expect(server.logs.length).toBeGreaterThan(0);
     expect(server.responses.length).toBeGreaterThan(10);
+  });
+
+  it('wrote no key, key hash or password to the request log', async () => {
+    const { count, logs } = await server.services.requestLogs.list({ accountId: account, limit: 1000 });
+    expect(count).toBeGreaterThan(10);
+    const text = JSON.stringify(logs);
+    for (const secret of forbidden()) expect(text).not.toContain(secret);
   });
 
   it('wrote no key, key hash or password to any log line', () => {

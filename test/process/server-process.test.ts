@@ -80,6 +80,21 @@ describe('server start-up and configuration', () => {
   });
 });
 
+/** The server stamps last_used_at when a key passes authentication, before it reads the body. */
+async function waitUntilUsed(databasePath: string, keyId: string): Promise<void> {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    const lastUsed = db.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').pluck();
+    for (let attempt = 0; attempt < 400; attempt++) {
+      if (lastUsed.get(keyId) !== null) return;
+      await new Promise((resume) => setTimeout(resume, 25));
+    }
+    throw new Error(`key ${keyId} was never authenticated`);
+  } finally {
+    db.close();
+  }
+}
+
 describe('server lifecycle', () => {
   it('finishes a request still in flight on SIGTERM, refuses new connections, then exits 0', async () => {
     const dataDir = world.tempDir();
@@ -101,7 +116,7 @@ describe('server lifecycle', () => {
     const failed = new Promise<never>((_, fail) => inFlight.on('error', fail));
     failed.catch(() => undefined); // reported through Promise.race below, if the test gets that far
     inFlight.write(body.slice(0, 1));
-    await waitForOutput(server.stdout, new RegExp(`"url":"/api/v1/api-keys/${keyId}"[^\\n]*"msg":"incoming request"|"msg":"incoming request"[^\\n]*"url":"/api/v1/api-keys/${keyId}"`), server.exited);
+    await waitUntilUsed(join(dataDir, 'keygate.db'), keyId);
 
     server.child.kill('SIGTERM');
     await waitForOutput(server.stdout, /shutting down/, server.exited);

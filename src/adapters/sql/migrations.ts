@@ -83,7 +83,6 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('referrer', 'text')
         .addColumn('user_agent', 'text')
         .addColumn('credits', 'integer', (c) => c.notNull())
-        .addColumn('authenticated', 'integer', (c) => c.notNull())
         .addColumn('accepted', 'integer', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('request_logs_by_key').on('request_logs').columns(['key_id', 'time']).execute();

@@ -42,7 +42,6 @@ export interface Database {
     referrer: string | null;
     user_agent: string | null;
     credits: number;
-    authenticated: number;
     accepted: number;
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */

@@ -28,7 +28,6 @@ function toRow(entry: RequestLogEntry): LogRow {
     referrer: entry.referrer,
     user_agent: entry.userAgent,
     credits: entry.credits,
-    authenticated: entry.authenticated ? 1 : 0,
     accepted: entry.accepted ? 1 : 0,
   };
 }
@@ -50,23 +49,20 @@ function fromRow(row: LogRow): RequestLogEntry {
     referrer: row.referrer,
     userAgent: row.user_agent,
     credits: row.credits,
-    authenticated: row.authenticated === 1,
     accepted: row.accepted === 1,
   };
 }
 
-/** Per key: accepted requests per minute, the latest authenticated time. */
+/** Per key: accepted requests, in all and per minute. */
 function summarize(entries: readonly RequestLogEntry[]) {
-  const keys = new Map<string, { minutes: Map<number, number>; accepted: number; lastUsedAt: Millis | null }>();
+  const keys = new Map<string, { minutes: Map<number, number>; accepted: number }>();
   for (const entry of entries) {
-    const key = keys.get(entry.keyId) ?? { minutes: new Map(), accepted: 0, lastUsedAt: null };
+    if (!entry.accepted) continue;
+    const key = keys.get(entry.keyId) ?? { minutes: new Map(), accepted: 0 };
     keys.set(entry.keyId, key);
-    if (entry.authenticated) key.lastUsedAt = Math.max(key.lastUsedAt ?? 0, entry.time);
-    if (entry.accepted) {
-      const minute = Math.floor(entry.time / MINUTE_MS);
-      key.minutes.set(minute, (key.minutes.get(minute) ?? 0) + 1);
-      key.accepted++;
-    }
+    const minute = Math.floor(entry.time / MINUTE_MS);
+    key.minutes.set(minute, (key.minutes.get(minute) ?? 0) + 1);
+    key.accepted++;
   }
   return keys;
 }
@@ -83,14 +79,10 @@ function batchStatements(db: Kysely<Database>) {
         .values({ key_id: arg(0), minute: arg(1), count: arg(2) })
         .onConflict((oc) => oc.columns(['key_id', 'minute']).doUpdateSet({ count: sql`key_usage.count + excluded.count` })),
     ),
-    // Accepted implies authenticated, so a key with accepted requests always has a time here.
-    touchKey: new PreparedQuery(
+    addTotal: new PreparedQuery(
       db
         .updateTable('api_keys')
-        .set({
-          usage_total: sql`usage_total + ${arg(1)}`,
-          last_used_at: sql`CASE WHEN last_used_at IS NULL OR last_used_at < ${arg(2)} THEN ${arg(2)} ELSE last_used_at END`,
-        })
+        .set({ usage_total: sql`usage_total + ${arg(1)}` })
         .where('id', '=', arg(0)),
     ),
   };
@@ -104,7 +96,7 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async append(entries: readonly RequestLogEntry[]): Promise<void> {
-    const { columns, insertLog, addMinute, touchKey } = this.batch;
+    const { columns, insertLog, addMinute, addTotal } = this.batch;
     await this.db.transaction().execute(async (trx) => {
       for (const entry of entries) {
         const row = toRow(entry);
@@ -112,7 +104,7 @@ export class SqlRequestLogStore implements RequestLogStore {
       }
       for (const [keyId, usage] of summarize(entries)) {
         for (const [minute, count] of usage.minutes) await addMinute.run(trx, keyId, minute, count);
-        if (usage.lastUsedAt !== null) await touchKey.run(trx, keyId, usage.accepted, usage.lastUsedAt);
+        await addTotal.run(trx, keyId, usage.accepted);
       }
     });
   }
