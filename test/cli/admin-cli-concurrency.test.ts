@@ -45,3 +45,13 @@ it('refuses every duplicate but one when the same email is created concurrently'
   expect(results.map((result) => result.code).sort()).toEqual([0, 1, 1, 1]);
   for (const refused of results.filter((result) => result.code === 1)) expect(JSON.parse(refused.stderr).code).toBe('EMAIL_TAKEN');
 });
+
+// Regression: Kysely runs SQLite migrations without a lock or a transaction, so processes
+// opening a new database together failed with "table accounts already exists".
+it('migrates a new database once when several processes open it together', async () => {
+  for (let round = 0; round < 3; round++) {
+    const cli = adminCli({ DATA_DIR: world.tempDir() });
+    const results = await Promise.all(Array.from({ length: 6 }, () => cli.run('admin', 'set-plan', '--account', 'acct_0000000000000000', '--plan', 'pro')));
+    for (const result of results) expect(JSON.parse(result.stderr)).toMatchObject({ code: 'NOT_FOUND' });
+  }
+});

@@ -60,6 +60,16 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  await migrateToLatest(db, 'sqlite');
+  // Kysely takes no lock on SQLite and runs DDL outside a transaction, so processes opening
+  // a new file together (server and CLI on a fresh install) would race; the write lock
+  // makes the others wait (busy_timeout) and then find the work done.
+  connection.exec('BEGIN IMMEDIATE');
+  try {
+    await migrateToLatest(db, 'sqlite');
+    connection.exec('COMMIT');
+  } catch (error) {
+    if (connection.inTransaction) connection.exec('ROLLBACK');
+    throw error;
+  }
   return new SqlStore(db, new SqliteKeyChangeSignal(connection));
 }
