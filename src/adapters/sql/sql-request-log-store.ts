@@ -153,26 +153,23 @@ export class SqlRequestLogStore implements RequestLogStore {
       .where('minute', '>=', Math.floor(since / MINUTE_MS))
       .orderBy('minute')
       .execute();
-    const recent = await this.db
-      .selectFrom('request_logs')
-      .select('time')
-      .where('key_id', '=', keyId)
-      .where('accepted', '=', 1)
-      .where('time', '>', recentSince)
-      .orderBy('time')
-      .execute();
     return {
       total: Number(key?.usage_total ?? 0),
       minutes: minutes.map((row): [number, number] => [Number(row.minute), Number(row.count)]),
-      recent: recent.map((row) => Number(row.time)),
+      recent: await this.acceptedSince('key_id', keyId, recentSince),
     };
   }
 
-  async accountRecent(accountId: string, since: Millis): Promise<Millis[]> {
+  accountRecent(accountId: string, since: Millis): Promise<Millis[]> {
+    return this.acceptedSince('account_id', accountId, since);
+  }
+
+  /** Times of the accepted requests of one key or account after `since`, ascending. */
+  private async acceptedSince(owner: 'key_id' | 'account_id', id: string, since: Millis): Promise<Millis[]> {
     const rows = await this.db
       .selectFrom('request_logs')
       .select('time')
-      .where('account_id', '=', accountId)
+      .where(owner, '=', id)
       .where('accepted', '=', 1)
       .where('time', '>', since)
       .orderBy('time')
