@@ -245,6 +245,47 @@ describe.concurrent('admin rotate-key', () => {
   });
 });
 
+describe.concurrent('admin logs', () => {
+  it('prints the count of all the key\'s rows and the latest N, newest first, revoked keys included', async () => {
+    const { id, key } = await newKey(await newAccount());
+    const answers = [];
+    for (const path of ['/api/v1/sites', '/api/v1/api-keys', '/api/v1/sites/site_000000000000']) {
+      answers.push((await callApi(`${server.url}${path}`, key)).headers.get('x-request-id'));
+    }
+    await cli.ok('revoke-key', '--key', id);
+    answers.push((await sites(key)).headers.get('x-request-id'));
+
+    const { count, logs } = await cli.ok('logs', '--key', id, '--limit', '2');
+    expect(count).toBe(4);
+    expect(logs.map((log: { id: string }) => log.id)).toEqual(answers.slice(2).reverse());
+    expect(logs[1]).toEqual({
+      id: answers[2],
+      time: expect.stringMatching(ISO_MS),
+      key_id: id,
+      mode: 'live',
+      method: 'GET',
+      route: '/api/v1/sites/:id',
+      path: '/api/v1/sites/site_000000000000',
+      status: 403,
+      code: 'SITE_NOT_FOUND',
+      duration_ms: expect.any(Number),
+      ip: '127.0.0.1',
+      referrer: null,
+      user_agent: 'node',
+      credits: 0,
+    });
+    expect(logs[0]).toMatchObject({ status: 401, code: 'INVALID_KEY', credits: 0 });
+    expect((await cli.ok('logs', '--key', id)).logs).toHaveLength(4);
+  });
+
+  it('refuses an unknown key with NOT_FOUND and a bad --limit with VALIDATION_ERROR', async () => {
+    expect((await cli.refused('logs', '--key', 'key_0000000000000000')).code).toBe('NOT_FOUND');
+    const { id } = await newKey(await newAccount());
+    expect((await cli.refused('logs', '--key', id, '--limit', 'many')).code).toBe('VALIDATION_ERROR');
+    expect((await cli.refused('logs', '--key', id, '--limit', '10001')).code).toBe('VALIDATION_ERROR');
+  });
+});
+
 describe.concurrent('admin refusals', () => {
   it('answers an unknown command with exit 1 and JSON on stderr, no stack trace', async () => {
     const refusal = await cli.refused('mint-gold');
