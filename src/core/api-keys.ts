@@ -3,9 +3,9 @@ import { newId } from '../lib/ids.js';
 import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/key-format.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
-import type { AuditAction } from './model.js';
 import { KeygateError, invalid } from './errors.js';
-import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Millis, type Quotas, type Restrictions } from './model.js';
+import { isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type Millis, type QuotaWindow, type Quotas, type Restrictions } from './model.js';
+import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
 
@@ -120,9 +120,14 @@ export class ApiKeyService {
     return updated;
   }
 
-  /** The account's keys that are not revoked, including rotated keys still in their grace period. */
-  listKeys(accountId: string): Promise<ApiKey[]> {
-    return this.opts.store.keys.listLive(accountId, this.opts.clock.now());
+  /** The account's keys that are not revoked (rotated keys in their grace period included), or all of them. */
+  listKeys(accountId: string, { includeRevoked = false } = {}): Promise<ApiKey[]> {
+    return this.opts.store.keys.list(accountId, includeRevoked ? null : this.opts.clock.now());
+  }
+
+  /** How much of each quota the key has set is used now, counted as the limiter counts it. */
+  quotaUse(key: ApiKey): Promise<Partial<Record<QuotaWindow, number>>> {
+    return quotaUse(this.opts.store.requestLogs, key, this.opts.clock.now());
   }
 
   /** A key of the scope; revoked keys count as gone unless `includeRevoked` (their history stays readable). */

@@ -31,8 +31,8 @@ export interface KeyStore {
   rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
-  /** Keys not revoked at `now`, oldest first. */
-  listLive(accountId: string, now: Millis): Promise<ApiKey[]>;
+  /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
+  list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;

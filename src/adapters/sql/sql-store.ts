@@ -192,12 +192,10 @@ class SqlKeyStore implements KeyStore {
     return row && keyFromRow(row);
   }
 
-  async listLive(accountId: string, now: Millis): Promise<ApiKey[]> {
-    const rows = await this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where(notRevokedAt(now))
+  async list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]> {
+    let query = this.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
+    if (liveAt !== null) query = query.where(notRevokedAt(liveAt));
+    const rows = await query
       .orderBy('created_at')
       .orderBy('id')
       .execute();
