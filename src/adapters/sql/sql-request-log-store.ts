@@ -146,7 +146,8 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]> {
-    const day = sql<number>`request_logs.time / ${DAY_MS}`;
+    // A literal divisor: the driver binds JS numbers as floating point, and the division must be whole.
+    const day = sql<number>`request_logs.time / ${sql.lit(DAY_MS)}`;
     const rows = await this.db
       .selectFrom('request_logs')
       .select([
