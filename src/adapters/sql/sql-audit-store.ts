@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditAction, AuditEntry } from '../../core/model.js';
 import type { AuditStore, LoggedAuditEntry, Position } from '../../core/ports.js';
+import { olderThan } from './keyset.js';
 import type { Database } from './schema.js';
 
 export class SqlAuditStore implements AuditStore {
@@ -25,11 +26,7 @@ export class SqlAuditStore implements AuditStore {
 
   async list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]> {
     let query = this.db.selectFrom('audit_log').where('audit_log.account_id', '=', accountId);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('audit_log.time', '<', after.time), eb.and([eb('audit_log.time', '=', after.time), eb('audit_log.seq', '<', after.seq)])]),
-      );
-    }
+    if (after) query = query.where(olderThan('audit_log', after));
     const rows = await query
       .leftJoin('users', 'users.id', 'audit_log.user_id')
       .selectAll('audit_log')

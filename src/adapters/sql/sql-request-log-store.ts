@@ -3,6 +3,7 @@ import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { DailyRequests, LoggedRequest, Position, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
+import { olderThan } from './keyset.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -129,11 +130,7 @@ export class SqlRequestLogStore implements RequestLogStore {
 
   async list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]> {
     let query = matching(this.db.selectFrom('request_logs'), filter);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('request_logs.time', '<', after.time), eb.and([eb('request_logs.time', '=', after.time), eb('request_logs.seq', '<', after.seq)])]),
-      );
-    }
+    if (after) query = query.where(olderThan('request_logs', after));
     const rows = await query
       .leftJoin('api_keys', 'api_keys.id', 'request_logs.key_id')
       .selectAll('request_logs')
