@@ -3,7 +3,7 @@ import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { DailyRequests, LoggedRequest, Position, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
-import { olderThan } from './keyset.js';
+import { newestFirstPage } from './keyset.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -129,16 +129,11 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]> {
-    let query = matching(this.db.selectFrom('request_logs'), filter);
-    if (after) query = query.where(olderThan('request_logs', after));
-    const rows = await query
+    const query = matching(this.db.selectFrom('request_logs'), filter)
       .leftJoin('api_keys', 'api_keys.id', 'request_logs.key_id')
       .selectAll('request_logs')
-      .select('api_keys.name as key_name')
-      .orderBy('request_logs.time', 'desc')
-      .orderBy('request_logs.seq', 'desc')
-      .limit(limit)
-      .execute();
+      .select('api_keys.name as key_name');
+    const rows = await newestFirstPage(query, 'request_logs', after, limit).execute();
     return rows.map((row) => ({ ...fromRow(row), seq: Number(row.seq), keyName: row.key_name }));
   }
 
