@@ -3,9 +3,10 @@ import { AccountService } from './accounts.js';
 import { ApiKeyService } from './api-keys.js';
 import { Authenticator } from './authenticator.js';
 import type { PlanTable } from './plans.js';
-import type { FailedAuthLimiter, Store, UsageLimiter } from './ports.js';
+import { GroupCommit } from './group-commit.js';
+import type { FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
-import { GroupCommitLog, RequestLogService } from './request-logs.js';
+import { RequestLogService } from './request-logs.js';
 import { SiteService } from './sites.js';
 
 export interface Services {
@@ -14,8 +15,8 @@ export interface Services {
   keys: ApiKeyService;
   gate: RequestGate;
   requestLogs: RequestLogService;
-  /** Where the HTTP layer appends a request's log row before answering. */
-  logWriter: GroupCommitLog;
+  /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
+  logWriter: GroupCommit<RequestLogEntry>;
   failedAuth: FailedAuthLimiter;
   store: Store;
   clock: Clock;
@@ -34,7 +35,7 @@ export interface ServiceParts {
 export function createServices({ store, plans, failedAuth, limiter, clock }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const authenticator = new Authenticator({ store, plans, failedAuth, clock });
-  const logWriter = new GroupCommitLog(store.requestLogs);
+  const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
   return {
     accounts,
     sites: new SiteService({ store, accounts, clock }),
