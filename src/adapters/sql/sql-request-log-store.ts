@@ -3,12 +3,12 @@ import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
+import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 type LogRow = Omit<Selectable<Database['request_logs']>, 'seq'>;
 
-const PRUNE_SLICE = 5000;
 const USAGE_KEPT_MS = 31 * 86_400_000;
 
 function toRow(entry: RequestLogEntry): LogRow {
@@ -121,8 +121,7 @@ export class SqlRequestLogStore implements RequestLogStore {
   async prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number> {
     let deleted = 0;
     for (const [plan, days] of retentionDaysByPlan) {
-      // In slices, yielding between them: one huge DELETE would stall every request behind it.
-      for (;;) {
+      deleted += await deleteInSlices(async () => {
         const result = await this.db
           .deleteFrom('request_logs')
           .where('id', 'in', (eb) =>
@@ -134,11 +133,8 @@ export class SqlRequestLogStore implements RequestLogStore {
               .limit(PRUNE_SLICE),
           )
           .executeTakeFirst();
-        const slice = Number(result.numDeletedRows);
-        deleted += slice;
-        if (slice < PRUNE_SLICE) break;
-        await new Promise((resume) => setImmediate(resume));
-      }
+        return Number(result.numDeletedRows);
+      });
     }
     await this.db.deleteFrom('key_usage').where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS)).execute();
     return deleted;
