@@ -41,7 +41,7 @@ function productToken(userAgent: string, match: string): string {
   return userAgent.slice(start, end).split('/')[0]!.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || match;
 }
 
-export const UNKNOWN_BOT = 'unknown';
+const UNKNOWN_BOT = 'unknown';
 
 /**
  * The bot's name for a user agent, or null for a human. A hit without a user agent is a

@@ -10,7 +10,7 @@ import type { SiteService } from './sites.js';
 /** Longest `url` and `referrer` a hit may carry. */
 export const MAX_URL_LENGTH = 2048;
 /** Raw events are kept this long for inspection; counts and stats read the rollups, kept for good. */
-export const RAW_EVENT_RETENTION_DAYS = 30;
+const RAW_EVENT_RETENTION_DAYS = 30;
 /** SPEC §5: default range and longest span of the stats, in days. */
 const DEFAULT_STATS_DAYS = 30;
 const MAX_STATS_DAYS = 366;

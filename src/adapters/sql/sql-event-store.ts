@@ -3,7 +3,7 @@ import type { Millis } from '../../core/model.js';
 import type { DayCount, DayRange, EventDimension, EventStore, TrackedEvent } from '../../core/ports.js';
 import { dayOf } from '../../lib/utc-days.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
-import { arg, PreparedQuery } from './prepared.js';
+import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 type EventRow = Omit<Selectable<Database['events']>, 'seq'>;
@@ -39,10 +39,8 @@ function rollUp(events: readonly TrackedEvent[]) {
 
 /** The statements a batch runs per row and per rollup entry, compiled once; and the hot reads. */
 function statements(db: Kysely<Database>) {
-  const columns = Object.keys(toRow({} as TrackedEvent)) as Array<keyof EventRow>;
   return {
-    columns,
-    insertEvent: new PreparedQuery(db.insertInto('events').values(Object.fromEntries(columns.map((column, i) => [column, arg(i)])) as EventRow)),
+    insertEvent: new PreparedInsert<EventRow>(db, 'events', Object.keys(toRow({} as TrackedEvent)) as Array<keyof EventRow>),
     addDay: new PreparedQuery(
       db
         .insertInto('event_days')
@@ -79,13 +77,10 @@ export class SqlEventStore implements EventStore {
   }
 
   async append(events: readonly TrackedEvent[]): Promise<void> {
-    const { columns, insertEvent, addDay, addValue } = this.statements;
+    const { insertEvent, addDay, addValue } = this.statements;
     const rollup = rollUp(events);
     await this.db.transaction().execute(async (trx) => {
-      for (const event of events) {
-        const row = toRow(event);
-        await insertEvent.run(trx, ...columns.map((column) => row[column]));
-      }
+      for (const event of events) await insertEvent.run(trx, toRow(event));
       for (const day of rollup.days) await addDay.run(trx, day.siteId, day.day, day.humans, day.bots);
       for (const value of rollup.values) await addValue.run(trx, value.siteId, value.dimension, value.day, value.value, value.events);
     });

@@ -6,7 +6,7 @@ import type { Services } from '../../core/services.js';
 import { errorResponses } from '../schemas.js';
 
 /** SPEC §6: a hit's body is at most 8 KiB. */
-export const COLLECT_BODY_LIMIT = 8192;
+const COLLECT_BODY_LIMIT = 8192;
 
 const CollectBody = Type.Object(
   {
