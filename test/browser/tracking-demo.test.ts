@@ -13,6 +13,9 @@ const CHROMIUM = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 };
 
+/** Beacons are sent and committed asynchronously: allow for a slow, busy machine. */
+const EVENTUALLY = { timeout: 15_000 };
+
 let server: TestServer;
 let browser: Browser;
 let account: string;
@@ -57,13 +60,13 @@ describe('the tracking demo in Chromium', () => {
     const { site, demo } = await demoFor();
     const { page, errors } = await openPage({ userAgent: CHROME_UA });
     await page.goto(`${demo.url}/`);
-    await expect.poll(async () => (await stats(site)).totals.events).toBe(1);
+    await expect.poll(async () => (await stats(site)).totals.events, EVENTUALLY).toBe(1);
     await page.click('text=Pricing');
-    await expect.poll(() => page.textContent('#page')).toBe('You are on /pricing');
-    await expect.poll(async () => (await stats(site)).totals.events).toBe(2);
+    await expect.poll(() => page.textContent('#page'), EVENTUALLY).toBe('You are on /pricing');
+    await expect.poll(async () => (await stats(site)).totals.events, EVENTUALLY).toBe(2);
     await page.click('text=Docs');
     await page.waitForURL(`${demo.url}/docs`);
-    await expect.poll(async () => (await stats(site)).totals.events).toBe(3);
+    await expect.poll(async () => (await stats(site)).totals.events, EVENTUALLY).toBe(3);
 
     const body = await stats(site);
     expect(body.totals).toEqual({ events: 3, humans: 3, bots: 0 });
@@ -86,7 +89,7 @@ describe('the tracking demo in Chromium', () => {
     });
     await page.goto(`${demo.url}/`);
     expect(await page.evaluate(() => typeof navigator.sendBeacon)).toBe('undefined');
-    await expect.poll(async () => (await stats(site)).top_bots).toEqual([{ name: 'HeadlessChrome', events: 1 }]);
+    await expect.poll(async () => (await stats(site)).top_bots, EVENTUALLY).toEqual([{ name: 'HeadlessChrome', events: 1 }]);
     expect(errors).toEqual([]);
   });
 
@@ -103,9 +106,9 @@ describe('the tracking demo in Chromium', () => {
     });
     await page.goto(`${demo.url}/`);
     await page.click('text=Pricing');
-    await expect.poll(() => page.textContent('#page')).toBe('You are on /pricing');
+    await expect.poll(() => page.textContent('#page'), EVENTUALLY).toBe('You are on /pricing');
     await page.goBack();
-    await expect.poll(() => page.textContent('#page')).toBe('You are on /');
+    await expect.poll(() => page.textContent('#page'), EVENTUALLY).toBe('You are on /');
     // The script tried each view (first, pushState, popstate), and the page never saw it fail.
     expect(await page.evaluate(() => (window as unknown as { fetchCalls: number }).fetchCalls)).toBe(3);
     expect(errors).toEqual([]);
