@@ -4,52 +4,6 @@ import type { PlanTable } from './plans.js';
 import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from './ports.js';
 import { isoTime } from './views.js';
 
-const MAX_BATCH = 1000;
-
-interface Waiting {
-  entry: RequestLogEntry;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Group commit for request logs (SPEC §4): `append` resolves once the entry is committed,
- * so a response sent after it is never lost to a crash. Entries that arrive while a batch
- * is being written wait for the next batch; one transaction carries them all.
- */
-export class GroupCommitLog {
-  private queue: Waiting[] = [];
-  private writing: Promise<void> | undefined;
-
-  constructor(private readonly store: Pick<RequestLogStore, 'append'>) {}
-
-  append(entry: RequestLogEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
-      // The first entry of a batch waits one turn of the event loop for its companions.
-      if (!this.writing) this.writing = new Promise((start) => setImmediate(start)).then(() => this.drain());
-    });
-  }
-
-  /** Resolves when everything appended so far is committed (for shutdown). */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        await this.store.append(batch.map((waiting) => waiting.entry));
-        for (const waiting of batch) waiting.resolve();
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
-    }
-    this.writing = undefined;
-  }
-}
-
 /** A log row as the CLI and the dashboard show it. */
 export function requestLogView(entry: RequestLogEntry) {
   return {

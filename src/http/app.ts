@@ -9,9 +9,11 @@ import { apiKeyAuth } from './api-key-auth.js';
 import { clientIpResolver } from './client-ip.js';
 import { handleError, handleNotFound } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { siteRoutes } from './routes/sites.js';
+import { trackingScriptRoutes } from './routes/tracking-script.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +35,7 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
 }
 
-/** The whole HTTP surface: REST API, operation endpoints, OpenAPI document and reference. */
+/** The whole HTTP surface: REST API, tracking, operation endpoints, OpenAPI document and reference. */
 export async function buildApp({ services, config, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
@@ -79,6 +81,9 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { services });
+  // Tracking takes public site keys: beside the API-key scope, never inside it.
+  await app.register(trackingScriptRoutes);
+  await app.register(collectRoutes, { services, prefix: '/api/v1' });
   await app.register(
     async (api) => {
       api.decorateRequest('keyUse', undefined);

@@ -1,8 +1,9 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SiteStore, Store } from '../../core/ports.js';
+import type { AccountStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SiteStore, Store } from '../../core/ports.js';
 import { arg, PreparedQuery } from './prepared.js';
+import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import type { Database } from './schema.js';
 
@@ -103,9 +104,12 @@ class SqlAccountStore implements AccountStore {
 class SqlSiteStore implements SiteStore {
   /** Every GET /api/v1/sites runs this. */
   private readonly sitesOfAccount: PreparedQuery<Selectable<Database['sites']>>;
+  /** Every tracking hit runs this. */
+  private readonly siteOfKey: PreparedQuery<Selectable<Database['sites']>>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.sitesOfAccount = new PreparedQuery(db.selectFrom('sites').selectAll().where('account_id', '=', arg(0)).orderBy('created_at').orderBy('id'));
+    this.siteOfKey = new PreparedQuery(db.selectFrom('sites').selectAll().where('site_key', '=', arg(0)));
   }
 
   async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
@@ -136,8 +140,19 @@ class SqlSiteStore implements SiteStore {
     return row && siteFromRow(row);
   }
 
+  async findByKey(siteKey: string): Promise<Site | undefined> {
+    const [row] = await this.siteOfKey.rows(this.db, siteKey);
+    return row && siteFromRow(row);
+  }
+
   async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('sites').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('sites').where('id', '=', id).execute();
+      await trx.deleteFrom('event_days').where('site_id', '=', id).execute();
+      await trx.deleteFrom('event_day_values').where('site_id', '=', id).execute();
+      // Raw events have no index by site (it would slow every append): a rare full scan.
+      await trx.deleteFrom('events').where('site_id', '=', id).execute();
+    });
   }
 }
 
@@ -231,6 +246,7 @@ export class SqlStore implements Store {
   readonly sites: SiteStore;
   readonly keys: KeyStore;
   readonly requestLogs: RequestLogStore;
+  readonly events: EventStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -240,6 +256,7 @@ export class SqlStore implements Store {
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
     this.requestLogs = new SqlRequestLogStore(db);
+    this.events = new SqlEventStore(db);
   }
 
   async ping(): Promise<void> {
