@@ -70,6 +70,10 @@ describe('sign-in and sign-out', () => {
     expect(rotated).not.toBe(client.cookie);
     expectError(await dashboardCall(server, client.cookie, 'GET', '/session'), 401, 'NOT_SIGNED_IN', 'Sign in first');
     expect((await dashboardCall(server, rotated, 'GET', '/session')).status).toBe(200);
+    const audit = await dashboardCall(server, rotated, 'GET', '/audit');
+    expect(audit.body.entries).toEqual([
+      expect.objectContaining({ action: 'user.signed_in', user: { id: client.userId, email: client.email }, target_type: 'user', target_id: client.userId }),
+    ]);
   });
 
   it('answers a wrong password and an unknown email with the same 401 INVALID_CREDENTIALS and no cookie', async () => {
@@ -168,5 +172,21 @@ describe('secrets', () => {
       for (const secret of [...sessionIds, PASSWORD]) expect(line).not.toContain(secret);
       expect(line.toLowerCase()).not.toContain('set-cookie');
     }
+  });
+});
+
+describe('without TRUST_PROXY', () => {
+  let direct: TestServer;
+  beforeAll(async () => {
+    direct = await startTestServer();
+  });
+  afterAll(() => direct.close());
+
+  it('believes no X-Forwarded-Proto or X-Forwarded-Host: the origin stays the socket\'s', async () => {
+    const forged = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'dash.example.com', origin: 'https://dash.example.com' };
+    expectError(await dashboardCall(direct, undefined, 'POST', '/signup', { email: 'forged@example.com', password: PASSWORD }, forged), 403, 'CSRF_REJECTED');
+    const result = await dashboardCall(direct, undefined, 'POST', '/signup', { email: 'direct@example.com', password: PASSWORD }, { 'x-forwarded-proto': 'https' });
+    expect(result.status, result.text).toBe(201);
+    expect(setCookieLine(result)).not.toMatch(/Secure/i);
   });
 });
