@@ -1,0 +1,106 @@
+import { useState, type FormEvent } from 'react';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../../api';
+import { ErrorAlert, Notice } from '../../components/alert';
+import { useSession } from '../../session';
+import { errorMessage } from '../../use-load';
+
+const MIN_PASSWORD = 10;
+
+/** What the server's refusals mean to someone at the sign-in or sign-up form. */
+function explain(failure: unknown): string {
+  if (!(failure instanceof ApiError)) return errorMessage(failure);
+  switch (failure.code) {
+    case 'INVALID_CREDENTIALS':
+      return 'Email or password is incorrect. Check both and try again.';
+    case 'EMAIL_TAKEN':
+      return 'An account with this email already exists. Sign in instead.';
+    case 'IP_BLOCKED':
+      return 'Too many failed attempts from your network. Wait 15 minutes, then try again.';
+    default:
+      return failure.message;
+  }
+}
+
+interface LocationState {
+  from?: string;
+  notice?: string;
+}
+
+export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
+  const { session, signedIn } = useSession();
+  const navigate = useNavigate();
+  const state = (useLocation().state ?? {}) as LocationState;
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const signUp = mode === 'signup';
+
+  if (session) return <Navigate to={state.from ?? '/'} replace />;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (signUp && password.length < MIN_PASSWORD) {
+      setError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const next = signUp ? await api.signUp(email.trim(), password) : await api.signIn(email.trim(), password);
+      signedIn(next);
+      navigate(state.from ?? '/', { replace: true });
+    } catch (failure) {
+      setError(explain(failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth" id="main">
+      <form className="card auth-card" onSubmit={submit}>
+        <p className="brand">Keygate</p>
+        <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
+        <Notice message={state.notice} />
+        <ErrorAlert message={error} />
+        <label className="field">
+          <span>Email</span>
+          <input type="email" name="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input
+            type="password"
+            name="password"
+            autoComplete={signUp ? 'new-password' : 'current-password'}
+            required
+            minLength={signUp ? MIN_PASSWORD : undefined}
+            aria-describedby={signUp ? 'password-hint' : undefined}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+          {signUp && (
+            <small id="password-hint" className="hint">
+              At least {MIN_PASSWORD} characters. A few unrelated words make a strong one.
+            </small>
+          )}
+        </label>
+        <button type="submit" className="button button-wide" disabled={busy}>
+          {busy ? 'Please wait…' : signUp ? 'Create account' : 'Sign in'}
+        </button>
+        <p className="switch">
+          {signUp ? (
+            <>
+              Already have an account? <Link to="/signin">Sign in</Link>
+            </>
+          ) : (
+            <>
+              New to Keygate? <Link to="/signup">Create an account</Link>
+            </>
+          )}
+        </p>
+      </form>
+    </main>
+  );
+}

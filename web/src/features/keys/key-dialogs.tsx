@@ -1,0 +1,93 @@
+import { useState } from 'react';
+import type { DashboardKey } from '../../api';
+import { ErrorAlert } from '../../components/alert';
+import { ConfirmDialog } from '../../components/confirm-dialog';
+import { errorMessage } from '../../use-load';
+
+export type KeyDialog =
+  | { kind: 'revoke' | 'rotate' | 'delete'; key: DashboardKey }
+  /** Delete of a used key: why it can't be, and the offer to deactivate instead. */
+  | { kind: 'used'; key: DashboardKey; reason?: string };
+
+const GRACE_PERIODS = [
+  { seconds: 0, label: 'None: the old key stops working now' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 86_400, label: '24 hours' },
+  { seconds: 604_800, label: '7 days (the longest)' },
+];
+
+interface KeyDialogsProps {
+  dialog: KeyDialog;
+  onCancel(): void;
+  onRevoke(key: DashboardKey): Promise<void>;
+  onDelete(key: DashboardKey): Promise<void>;
+  onDeactivate(key: DashboardKey): Promise<void>;
+  onRotate(key: DashboardKey, graceSeconds: number, name: string | undefined): Promise<void>;
+}
+
+/** The confirmations of the key actions that cannot be undone, and the refusal to delete a used key. */
+export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate, onRotate }: KeyDialogsProps) {
+  const { key } = dialog;
+  const [busy, setBusy] = useState(false);
+  const [graceSeconds, setGraceSeconds] = useState(0);
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string>();
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (failure) {
+      setError(errorMessage(failure));
+      setBusy(false);
+    }
+  }
+
+  switch (dialog.kind) {
+    case 'revoke':
+      return (
+        <ConfirmDialog title={`Revoke "${key.name}"?`} confirmLabel="Revoke key" danger busy={busy} onConfirm={() => run(() => onRevoke(key))} onCancel={onCancel}>
+          <p>
+            Every request with <code>{key.prefix}...{key.last4}</code> is refused from now on. This cannot be undone; its logs are kept.
+          </p>
+          <p>To stop it for a while instead, deactivate it.</p>
+        </ConfirmDialog>
+      );
+    case 'delete':
+      return (
+        <ConfirmDialog title={`Delete "${key.name}"?`} confirmLabel="Delete key" danger busy={busy} onConfirm={() => run(() => onDelete(key))} onCancel={onCancel}>
+          <p>This key was never used. Deleting it removes it and its settings for good.</p>
+        </ConfirmDialog>
+      );
+    case 'used':
+      return (
+        <ConfirmDialog title={`"${key.name}" can't be deleted`} confirmLabel="Deactivate instead" busy={busy} onConfirm={() => run(() => onDeactivate(key))} onCancel={onCancel}>
+          <p>{dialog.reason ?? 'This key has been used, and its request history is kept for your records, so it cannot be deleted.'}</p>
+          <p>Deactivate it to refuse its requests while keeping its history (you can reactivate it later), or revoke it to end it for good.</p>
+        </ConfirmDialog>
+      );
+    case 'rotate':
+      return (
+        <ConfirmDialog title={`Rotate "${key.name}"`} confirmLabel="Rotate key" busy={busy} onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))} onCancel={onCancel}>
+          <p>A new key with the same category, mode, expiry, quotas and restrictions replaces this one. You will see the new key once.</p>
+          <label className="field">
+            <span>Grace period for the old key</span>
+            <select value={graceSeconds} onChange={(event) => setGraceSeconds(Number(event.target.value))}>
+              {GRACE_PERIODS.map((period) => (
+                <option key={period.seconds} value={period.seconds}>
+                  {period.label}
+                </option>
+              ))}
+            </select>
+            <small className="hint">Time to deploy the new key before the old one is revoked.</small>
+          </label>
+          <label className="field">
+            <span>Name of the new key</span>
+            <input value={name} placeholder={`${key.name} (rotated)`} maxLength={64} onChange={(event) => setName(event.target.value)} />
+          </label>
+          <ErrorAlert message={error} />
+        </ConfirmDialog>
+      );
+  }
+}
