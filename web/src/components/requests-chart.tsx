@@ -12,7 +12,7 @@ function label(date: string): string {
  * requests. The figures are also given as text for screen readers.
  */
 export function RequestsChart({ days }: { days: DailyRequests[] }) {
-  const data = days.map((day) => ({ date: label(day.date), Successful: day.requests - day.errors, Errors: day.errors }));
+  const data = days.map((day) => ({ date: label(day.date), Successful: Math.max(0, day.requests - day.errors), Errors: day.errors }));
   const total = days.reduce((sum, day) => sum + day.requests, 0);
   const errors = days.reduce((sum, day) => sum + day.errors, 0);
   return (
@@ -25,8 +25,8 @@ export function RequestsChart({ days }: { days: DailyRequests[] }) {
             <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
             <Tooltip cursor={{ fill: 'rgba(37, 99, 235, 0.08)' }} />
             <Legend />
-            <Bar dataKey="Successful" stackId="requests" fill="#2563eb" />
-            <Bar dataKey="Errors" stackId="requests" fill="#dc2626" />
+            <Bar dataKey="Successful" stackId="requests" fill="#2563eb" isAnimationActive={false} />
+            <Bar dataKey="Errors" stackId="requests" fill="#dc2626" isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
+import { Field } from '../../components/field';
 import { useSession } from '../../session';
 import { errorMessage } from '../../use-load';
 
@@ -41,6 +42,14 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) {
+      setError('Enter your email address, such as you@example.com.');
+      return;
+    }
+    if (password === '') {
+      setError('Enter your password.');
+      return;
+    }
     if (signUp && password.length < MIN_PASSWORD) {
       setError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
       return;
@@ -59,33 +68,26 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
 
   return (
     <main className="auth" id="main">
-      <form className="card auth-card" onSubmit={submit}>
+      <form className="card auth-card" onSubmit={submit} noValidate>
         <p className="brand">Keygate</p>
         <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
         <Notice message={state.notice} />
         <ErrorAlert message={error} />
-        <label className="field">
-          <span>Email</span>
-          <input type="email" name="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input
-            type="password"
-            name="password"
-            autoComplete={signUp ? 'new-password' : 'current-password'}
-            required
-            minLength={signUp ? MIN_PASSWORD : undefined}
-            aria-describedby={signUp ? 'password-hint' : undefined}
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-          />
-          {signUp && (
-            <small id="password-hint" className="hint">
-              At least {MIN_PASSWORD} characters. A few unrelated words make a strong one.
-            </small>
+        <Field label="Email">
+          {(control) => <input {...control} type="email" name="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} />}
+        </Field>
+        <Field label="Password" hint={signUp ? `At least ${MIN_PASSWORD} characters. A few unrelated words make a strong one.` : undefined}>
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              name="password"
+              autoComplete={signUp ? 'new-password' : 'current-password'}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
           )}
-        </label>
+        </Field>
         <button type="submit" className="button button-wide" disabled={busy}>
           {busy ? 'Please wait…' : signUp ? 'Create account' : 'Sign in'}
         </button>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { DashboardKey } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
+import { Field } from '../../components/field';
 import { errorMessage } from '../../use-load';
 
 export type KeyDialog =
@@ -71,21 +72,20 @@ export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate,
       return (
         <ConfirmDialog title={`Rotate "${key.name}"`} confirmLabel="Rotate key" busy={busy} onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))} onCancel={onCancel}>
           <p>A new key with the same category, mode, expiry, quotas and restrictions replaces this one. You will see the new key once.</p>
-          <label className="field">
-            <span>Grace period for the old key</span>
-            <select value={graceSeconds} onChange={(event) => setGraceSeconds(Number(event.target.value))}>
-              {GRACE_PERIODS.map((period) => (
-                <option key={period.seconds} value={period.seconds}>
-                  {period.label}
-                </option>
-              ))}
-            </select>
-            <small className="hint">Time to deploy the new key before the old one is revoked.</small>
-          </label>
-          <label className="field">
-            <span>Name of the new key</span>
-            <input value={name} placeholder={`${key.name} (rotated)`} maxLength={64} onChange={(event) => setName(event.target.value)} />
-          </label>
+          <Field label="Grace period for the old key" hint="Time to deploy the new key before the old one is revoked.">
+            {(control) => (
+              <select {...control} value={graceSeconds} onChange={(event) => setGraceSeconds(Number(event.target.value))}>
+                {GRACE_PERIODS.map((period) => (
+                  <option key={period.seconds} value={period.seconds}>
+                    {period.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Name of the new key">
+            {(control) => <input {...control} value={name} placeholder={`${key.name} (rotated)`} maxLength={64} onChange={(event) => setName(event.target.value)} />}
+          </Field>
           <ErrorAlert message={error} />
         </ConfirmDialog>
       );

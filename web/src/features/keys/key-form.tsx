@@ -1,9 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
-import { QUOTA_PERIODS, type DashboardKey, type KeyInput, type KeyMode, type Quotas, type Restrictions } from '../../api';
+import { QUOTA_PERIODS, type DashboardKey, type KeyInput, type KeyMode, type QuotaPeriod, type Quotas, type Restrictions } from '../../api';
 import { ErrorAlert } from '../../components/alert';
+import { Field } from '../../components/field';
 import { errorMessage } from '../../use-load';
 
 const CATEGORIES = ['production', 'staging', 'development'];
+
+const QUOTA_LABELS: Record<QuotaPeriod, string> = { total: 'All time', daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' };
 
 const RESTRICTIONS: { field: keyof Restrictions; label: string; hint: string; placeholder: string }[] = [
   { field: 'ips', label: 'Allowed IP addresses', hint: 'IPs or CIDR ranges, v4 or v6, one per line.', placeholder: '203.0.113.7\n10.0.0.0/8' },
@@ -22,7 +25,7 @@ interface FormValues {
   mode: KeyMode;
   /** YYYY-MM-DD or empty for no expiry. */
   expires: string;
-  quotas: Record<(typeof QUOTA_PERIODS)[number], string>;
+  quotas: Record<QuotaPeriod, string>;
   restrictions: Record<keyof Restrictions, string>;
 }
 
@@ -109,21 +112,21 @@ export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
     <form className="card key-form" onSubmit={submit} aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{editing ? `Edit ${editing.name}` : 'Generate a new key'}</h2>
       <div className="grid">
-        <label className="field">
-          <span>Name</span>
-          <input name="name" required maxLength={64} value={values.name} onChange={(event) => setValues({ ...values, name: event.target.value })} />
-          <small className="hint">Unique among your keys, e.g. "Production server".</small>
-        </label>
-        <label className="field">
-          <span>Category</span>
-          <input name="category" list={`${id}-categories`} maxLength={32} value={values.category} onChange={(event) => setValues({ ...values, category: event.target.value })} />
-          <datalist id={`${id}-categories`}>
-            {CATEGORIES.map((category) => (
-              <option key={category} value={category} />
-            ))}
-          </datalist>
-          <small className="hint">production, staging, development or your own label.</small>
-        </label>
+        <Field label="Name" hint='Unique among your keys, e.g. "Production server".'>
+          {(control) => <input {...control} name="name" maxLength={64} value={values.name} onChange={(event) => setValues({ ...values, name: event.target.value })} />}
+        </Field>
+        <Field label="Category" hint="production, staging, development or your own label.">
+          {(control) => (
+            <>
+              <input {...control} name="category" list={`${id}-categories`} maxLength={32} value={values.category} onChange={(event) => setValues({ ...values, category: event.target.value })} />
+              <datalist id={`${id}-categories`}>
+                {CATEGORIES.map((category) => (
+                  <option key={category} value={category} />
+                ))}
+              </datalist>
+            </>
+          )}
+        </Field>
         {!editing && (
           <fieldset className="field">
             <legend>Mode</legend>
@@ -137,30 +140,30 @@ export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
             </div>
           </fieldset>
         )}
-        <label className="field">
-          <span>Expires</span>
-          <input type="date" name="expires" value={values.expires} onChange={(event) => setValues({ ...values, expires: event.target.value })} />
-          <small className="hint">Last day the key works. Leave empty for no expiry.</small>
-        </label>
+        <Field label="Expires" hint="Last day the key works. Leave empty for no expiry.">
+          {(control) => <input {...control} type="date" name="expires" value={values.expires} onChange={(event) => setValues({ ...values, expires: event.target.value })} />}
+        </Field>
       </div>
 
       <fieldset className="group">
         <legend>Quotas (requests, optional)</legend>
         <div className="grid grid-4">
           {QUOTA_PERIODS.map((period) => (
-            <label key={period} className="field">
-              <span>{period === 'total' ? 'All time' : `${period[0]!.toUpperCase()}${period.slice(1)}`}</span>
-              <input
-                type="number"
-                inputMode="numeric"
-                min={1}
-                step={1}
-                name={`quota-${period}`}
-                placeholder="No cap"
-                value={values.quotas[period]}
-                onChange={(event) => setValues({ ...values, quotas: { ...values.quotas, [period]: event.target.value } })}
-              />
-            </label>
+            <Field key={period} label={QUOTA_LABELS[period]}>
+              {(control) => (
+                <input
+                  {...control}
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  step={1}
+                  name={`quota-${period}`}
+                  placeholder="No cap"
+                  value={values.quotas[period]}
+                  onChange={(event) => setValues({ ...values, quotas: { ...values.quotas, [period]: event.target.value } })}
+                />
+              )}
+            </Field>
           ))}
         </div>
         <small className="hint">Daily, weekly and monthly are rolling 24 hours, 7 days and 30 days.</small>
@@ -170,18 +173,19 @@ export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
         <legend>Restrictions (optional)</legend>
         <div className="grid grid-3">
           {RESTRICTIONS.map(({ field, label, hint, placeholder }) => (
-            <label key={field} className="field">
-              <span>{label}</span>
-              <textarea
-                name={field}
-                rows={3}
-                placeholder={placeholder}
-                spellCheck={false}
-                value={values.restrictions[field]}
-                onChange={(event) => setValues({ ...values, restrictions: { ...values.restrictions, [field]: event.target.value } })}
-              />
-              <small className="hint">{hint}</small>
-            </label>
+            <Field key={field} label={label} hint={hint}>
+              {(control) => (
+                <textarea
+                  {...control}
+                  name={field}
+                  rows={3}
+                  placeholder={placeholder}
+                  spellCheck={false}
+                  value={values.restrictions[field]}
+                  onChange={(event) => setValues({ ...values, restrictions: { ...values.restrictions, [field]: event.target.value } })}
+                />
+              )}
+            </Field>
           ))}
         </div>
       </fieldset>

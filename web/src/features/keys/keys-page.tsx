@@ -124,38 +124,40 @@ export function KeysPage() {
         <td data-label="Quota use">
           <QuotaUse apiKey={key} />
         </td>
-        <td data-label="Actions" className="row-actions">
-          {key.status !== 'rotating' && (
-            <>
-              <button type="button" className="button button-small button-secondary" onClick={() => setPanel({ kind: 'edit', key })}>
-                Edit
-              </button>
-              {key.active ? (
-                <button type="button" className="button button-small button-secondary" onClick={() => deactivate(key)}>
-                  Deactivate
+        <td>
+          <div className="row-actions">
+            {key.status !== 'rotating' && (
+              <>
+                <button type="button" className="button button-small button-secondary" onClick={() => setPanel({ kind: 'edit', key })}>
+                  Edit
                 </button>
-              ) : (
-                <button type="button" className="button button-small button-secondary" onClick={() => act(() => api.setKeyState(key.id, 'reactivate').then(() => `Reactivated "${key.name}".`))}>
-                  Reactivate
+                {key.active ? (
+                  <button type="button" className="button button-small button-secondary" onClick={() => deactivate(key)}>
+                    Deactivate
+                  </button>
+                ) : (
+                  <button type="button" className="button button-small button-secondary" onClick={() => act(() => api.setKeyState(key.id, 'reactivate').then(() => `Reactivated "${key.name}".`))}>
+                    Reactivate
+                  </button>
+                )}
+                <button type="button" className="button button-small button-secondary" onClick={() => open('rotate')}>
+                  Rotate
                 </button>
-              )}
-              <button type="button" className="button button-small button-secondary" onClick={() => open('rotate')}>
-                Rotate
-              </button>
-            </>
-          )}
-          <button type="button" className="button button-small button-danger" onClick={() => open('revoke')}>
-            Revoke
-          </button>
-          {key.status !== 'rotating' && (
-            <button
-              type="button"
-              className="button button-small button-danger-quiet"
-              onClick={() => (key.used ? setDialog({ kind: 'used', key }) : open('delete'))}
-            >
-              Delete
+              </>
+            )}
+            <button type="button" className="button button-small button-danger" onClick={() => open('revoke')}>
+              Revoke
             </button>
-          )}
+            {key.status !== 'rotating' && (
+              <button
+                type="button"
+                className="button button-small button-danger-quiet"
+                onClick={() => (key.used ? setDialog({ kind: 'used', key }) : open('delete'))}
+              >
+                Delete
+              </button>
+            )}
+          </div>
         </td>
       </tr>
     );
@@ -197,10 +199,12 @@ export function KeysPage() {
           <ErrorAlert message={actionError} />
 
           {data.keys.length === 0 ? (
-            <section className="card empty">
-              <h2>No API keys yet</h2>
-              <p>Generate a key to call the REST API, for example <code>GET /api/v1/sites</code>. You will see it once, so have somewhere safe to keep it.</p>
-            </section>
+            panel === null && (
+              <section className="card empty">
+                <h2>No API keys yet</h2>
+                <p>Generate a key to call the REST API, for example <code>GET /api/v1/sites</code>. You will see it once, so have somewhere safe to keep it.</p>
+              </section>
+            )
           ) : (
             <table className="table keys-table">
               <thead>

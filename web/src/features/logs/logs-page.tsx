@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, type LogFilters, type StatusClass } from '../../api';
 import { ErrorAlert } from '../../components/alert';
+import { Field } from '../../components/field';
 import { formatDateTime, formatNumber } from '../../components/format';
 import { useLoad } from '../../use-load';
 
@@ -65,37 +66,40 @@ export function LogsPage() {
         <Link to="/settings/api-keys">Back to API keys</Link>
       </div>
       <form className="card filters" onSubmit={(event) => event.preventDefault()} aria-label="Filters">
-        <label className="field">
-          <span>Key</span>
-          <select value={key} onChange={(event) => apply({ key: event.target.value })}>
-            <option value="">All keys</option>
-            {keys.data?.keys.map((apiKey) => (
-              <option key={apiKey.id} value={apiKey.id}>
-                {apiKey.name} ({apiKey.prefix}...{apiKey.last4}){apiKey.status === 'revoked' ? ', revoked' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Status</span>
-          <select value={status} onChange={(event) => apply({ status: event.target.value as StatusClass | '' })}>
-            {STATUSES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Time</span>
-          <select value={range} onChange={(event) => apply({ range: event.target.value })}>
-            {RANGES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Key">
+          {(control) => (
+            <select {...control} value={key} onChange={(event) => apply({ key: event.target.value })}>
+              <option value="">All keys</option>
+              {keys.data?.keys.map((apiKey) => (
+                <option key={apiKey.id} value={apiKey.id}>
+                  {apiKey.name} ({apiKey.prefix}...{apiKey.last4}){apiKey.status === 'revoked' ? ', revoked' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Status">
+          {(control) => (
+            <select {...control} value={status} onChange={(event) => apply({ status: event.target.value as StatusClass | '' })}>
+              {STATUSES.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Time">
+          {(control) => (
+            <select {...control} value={range} onChange={(event) => apply({ range: event.target.value })}>
+              {RANGES.map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <div className="filters-end">
           <button type="button" className="button button-secondary" onClick={() => apply({ range })} title="Fetch the latest requests">
             Refresh
@@ -117,7 +121,7 @@ export function LogsPage() {
           ) : (
             <>
               <p className="muted" role="status">
-                {formatNumber(first + 1)}–{formatNumber(first + page.logs.length)} of {formatNumber(page.total)} requests, newest first
+                {formatNumber(first + 1)}–{formatNumber(first + page.logs.length)} of {formatNumber(page.total)} {page.total === 1 ? 'request' : 'requests'}, newest first
               </p>
               <table className="table logs-table">
                 <thead>
@@ -157,14 +161,16 @@ export function LogsPage() {
               </table>
             </>
           )}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" className="button button-secondary" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous
-            </button>
-            <button type="button" className="button button-secondary" disabled={!page.next_cursor} onClick={() => setCursors([...cursors, page.next_cursor ?? undefined])}>
-              Next
-            </button>
-          </nav>
+          {(cursors.length > 1 || page.next_cursor) && (
+            <nav className="pager" aria-label="Pages">
+              <button type="button" className="button button-secondary" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Previous
+              </button>
+              <button type="button" className="button button-secondary" disabled={!page.next_cursor} onClick={() => setCursors([...cursors, page.next_cursor ?? undefined])}>
+                Next
+              </button>
+            </nav>
+          )}
         </section>
       )}
     </>

@@ -49,7 +49,7 @@ export function SiteDetailPage() {
                 <dt>Added</dt>
                 <dd>{formatDate(data.site.created_at)}</dd>
               </div>
-              <div>
+              <div className="wide">
                 <dt>Site key</dt>
                 <dd className="copy-row">
                   <code data-testid="site-key">{data.site.key}</code>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../../api';
 import { ErrorAlert } from '../../components/alert';
+import { Field } from '../../components/field';
 import { formatDate, formatLimit, formatNumber } from '../../components/format';
 import { errorMessage, useLoad } from '../../use-load';
 import { parseDomain } from './domain';
@@ -53,22 +54,20 @@ export function SitesPage() {
               </p>
             ) : (
               <form className="inline-form" onSubmit={add} noValidate>
-                <label className="field">
-                  <span>Domain</span>
-                  <input
-                    name="domain"
-                    placeholder="example.com"
-                    autoComplete="off"
-                    spellCheck={false}
-                    aria-invalid={formError !== undefined}
-                    aria-describedby="domain-hint"
-                    value={domain}
-                    onChange={(event) => setDomain(event.target.value)}
-                  />
-                  <small id="domain-hint" className="hint">
-                    The host name only, like example.com or shop.example.com.
-                  </small>
-                </label>
+                <Field label="Domain" hint="The host name only, like example.com or shop.example.com.">
+                  {(control) => (
+                    <input
+                      {...control}
+                      name="domain"
+                      placeholder="example.com"
+                      autoComplete="off"
+                      spellCheck={false}
+                      aria-invalid={formError !== undefined}
+                      value={domain}
+                      onChange={(event) => setDomain(event.target.value)}
+                    />
+                  )}
+                </Field>
                 <button type="submit" className="button" disabled={busy}>
                   Add site
                 </button>
