@@ -53,6 +53,8 @@ export interface TestServerOptions {
   plans?: Record<string, Record<string, number | null>>;
   /** Reuse this directory (a restart); the caller then owns it and `close` leaves it. */
   dataDir?: string;
+  /** Where the built dashboard is looked for, instead of the package's web/dist. */
+  webRoot?: string;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const services = await openKeygate(config, clock);
-  const app = await buildApp({ services, config, logger: createLogger('trace', sink) });
+  const app = await buildApp({ services, config, logger: createLogger('trace', sink), ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
   return {

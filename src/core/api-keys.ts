@@ -2,8 +2,10 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/key-format.js';
 import type { AccountService } from './accounts.js';
+import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
-import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Millis, type Quotas, type Restrictions } from './model.js';
+import { isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type Millis, type QuotaWindow, type Quotas, type Restrictions } from './model.js';
+import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
 
@@ -14,15 +16,18 @@ const MAX_CATEGORY_LENGTH = 32;
 const MAX_QUOTA = 1_000_000_000_000;
 const CONTROL_CHARS = /[\p{Cc}\p{Cf}]/u;
 
-export interface NewKeyInput {
+/** What the owner may set on a key, at creation and later. */
+export interface KeySettings {
   name: string;
-  category?: string;
+  category: string;
+  expiresAt: Millis | null;
+  quotas: Quotas;
+  restrictions: Restrictions;
+}
+
+export interface NewKeyInput extends Partial<Omit<KeySettings, 'name'>> {
+  name: string;
   mode?: KeyMode;
-  expiresAt?: Millis | null;
-  quotas?: Quotas;
-  restrictions?: Restrictions;
-  /** The user who created it; null when an operator used the CLI. */
-  createdBy?: string | null;
 }
 
 /** A key as its creator receives it: the record, and the secret exactly once. */
@@ -37,6 +42,7 @@ export type KeyScope = { accountId: string } | 'operator';
 export interface ApiKeyServiceOptions {
   store: Store;
   accounts: AccountService;
+  audit: AuditLog;
   clock: Clock;
 }
 
@@ -58,44 +64,72 @@ function checkQuotas(quotas: Quotas = {}): Quotas {
   return out;
 }
 
+/** Validates and normalises the settings present in `input`; absent ones stay absent. */
+function checkSettings(input: Partial<KeySettings>, now: Millis): Partial<KeySettings> {
+  const settings: Partial<KeySettings> = {};
+  if (input.name !== undefined) settings.name = checkLabel('name', input.name, MAX_NAME_LENGTH);
+  if (input.category !== undefined) settings.category = checkLabel('category', input.category, MAX_CATEGORY_LENGTH);
+  if (input.expiresAt !== undefined) {
+    if (input.expiresAt !== null && !(Number.isFinite(input.expiresAt) && input.expiresAt > now)) throw invalid('expires_at', 'must be a time in the future');
+    settings.expiresAt = input.expiresAt;
+  }
+  if (input.quotas !== undefined) settings.quotas = checkQuotas(input.quotas);
+  if (input.restrictions !== undefined) settings.restrictions = normalizeRestrictions(input.restrictions);
+  return settings;
+}
+
+function nameTaken(name: string): KeygateError {
+  return new KeygateError('NAME_TAKEN', `An API key named ${JSON.stringify(name)} already exists; key names are unique per account`);
+}
+
 function refusal(outcome: Exclude<GuardedWrite, 'ok'>, name: string, planName: string, maxKeys: number | null): KeygateError {
   return outcome === 'NAME_TAKEN'
-    ? new KeygateError('NAME_TAKEN', `An API key named ${JSON.stringify(name)} already exists; key names are unique per account`)
+    ? nameTaken(name)
     : new KeygateError('PLAN_LIMIT', `The ${planName} plan allows ${maxKeys} API keys; revoke one or upgrade the plan to create more`);
 }
 
 export class ApiKeyService {
   constructor(private readonly opts: ApiKeyServiceOptions) {}
 
-  async createKey(accountId: string, input: NewKeyInput): Promise<IssuedKey> {
+  async createKey(accountId: string, input: NewKeyInput, actor: Actor = 'operator'): Promise<IssuedKey> {
     const plan = await this.opts.accounts.planOf(accountId);
     const now = this.opts.clock.now();
-    const name = checkLabel('name', input.name, MAX_NAME_LENGTH);
     const mode = input.mode ?? 'live';
     if (mode !== 'live' && mode !== 'test') throw invalid('mode', 'must be live or test');
-    const expiresAt = input.expiresAt ?? null;
-    if (expiresAt !== null && !(Number.isFinite(expiresAt) && expiresAt > now)) throw invalid('expires_at', 'must be a time in the future');
-    const issued = this.newKey(accountId, {
-      name,
-      category: checkLabel('category', input.category ?? 'production', MAX_CATEGORY_LENGTH),
-      mode,
-      expiresAt,
-      quotas: checkQuotas(input.quotas),
-      restrictions: normalizeRestrictions(input.restrictions ?? {}),
-      createdBy: input.createdBy ?? null,
-    });
+    const settings = checkSettings(
+      { name: input.name, category: input.category ?? 'production', expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
+      now,
+    ) as KeySettings;
+    const createdBy = actor !== 'operator' && 'userId' in actor ? actor.userId : null;
+    const issued = this.newKey(accountId, { ...settings, mode, createdBy });
     const outcome = await this.opts.store.keys.insertGuarded(issued.key, plan.maxKeys, now);
-    if (outcome !== 'ok') throw refusal(outcome, name, plan.name, plan.maxKeys);
+    if (outcome !== 'ok') throw refusal(outcome, settings.name, plan.name, plan.maxKeys);
     await this.opts.store.keyChanges.announce();
+    await this.audit(actor, 'key.created', issued.key, { mode });
     return issued;
   }
 
-  /** The account's keys that are not revoked, including rotated keys still in their grace period. */
-  listKeys(accountId: string): Promise<ApiKey[]> {
-    return this.opts.store.keys.listLive(accountId, this.opts.clock.now());
+  /** Changes the settings given (mode never changes); the next request sees them. */
+  async updateKey(keyId: string, scope: KeyScope, changes: Partial<KeySettings>, actor: Actor = 'operator'): Promise<ApiKey> {
+    const key = await this.getKey(keyId, scope);
+    const now = this.opts.clock.now();
+    const updated = { ...key, ...checkSettings(changes, now) };
+    if ((await this.opts.store.keys.edit(updated, now)) === 'NAME_TAKEN') throw nameTaken(updated.name);
+    await this.opts.store.keyChanges.announce();
+    await this.audit(actor, 'key.updated', updated, { fields: Object.keys(changes) });
+    return updated;
   }
 
-  /** A key that is not revoked and that `scope` may touch; NOT_FOUND otherwise. */
+  /** The account's keys that are not revoked (rotated keys in their grace period included), or all of them. */
+  listKeys(accountId: string, { includeRevoked = false } = {}): Promise<ApiKey[]> {
+    return this.opts.store.keys.list(accountId, includeRevoked ? null : this.opts.clock.now());
+  }
+
+  /** How much of each quota the key has set is used now, counted as the limiter counts it. */
+  quotaUse(key: ApiKey): Promise<Partial<Record<QuotaWindow, number>>> {
+    return quotaUse(this.opts.store.requestLogs, key, this.opts.clock.now());
+  }
+
   /** A key of the scope; revoked keys count as gone unless `includeRevoked` (their history stays readable). */
   async getKey(keyId: string, scope: KeyScope, { includeRevoked = false } = {}): Promise<ApiKey> {
     const key = await this.opts.store.keys.find(keyId);
@@ -105,26 +139,27 @@ export class ApiKeyService {
     return key;
   }
 
-  deactivateKey(keyId: string, scope: KeyScope): Promise<ApiKey> {
-    return this.change(keyId, scope, { active: false });
+  deactivateKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
+    return this.change(keyId, scope, { active: false }, actor, 'key.deactivated');
   }
 
-  reactivateKey(keyId: string, scope: KeyScope): Promise<ApiKey> {
-    return this.change(keyId, scope, { active: true });
+  reactivateKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
+    return this.change(keyId, scope, { active: true }, actor, 'key.reactivated');
   }
 
-  revokeKey(keyId: string, scope: KeyScope): Promise<ApiKey> {
-    return this.change(keyId, scope, { revokedAt: this.opts.clock.now() });
+  revokeKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
+    return this.change(keyId, scope, { revokedAt: this.opts.clock.now() }, actor, 'key.revoked');
   }
 
   /** Removes a key that was never used; a used key has history and can only be deactivated or revoked. */
-  async deleteKey(keyId: string, scope: KeyScope): Promise<ApiKey> {
+  async deleteKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
     if (key.lastUsedAt !== null) {
       throw new KeygateError('KEY_USED', `API key ${JSON.stringify(key.name)} has been used, so it cannot be deleted; deactivate or revoke it instead`);
     }
     await this.opts.store.keys.delete(key.id);
     await this.opts.store.keyChanges.announce();
+    await this.audit(actor, 'key.deleted', key);
     return key;
   }
 
@@ -132,7 +167,7 @@ export class ApiKeyService {
    * Issues a replacement with the same category, mode, expiry, quotas and restrictions;
    * the old key works for `graceSeconds` more (0 = revoked now). Allowed at the plan's key limit.
    */
-  async rotateKey(keyId: string, scope: KeyScope, options: { graceSeconds?: number; name?: string } = {}): Promise<IssuedKey> {
+  async rotateKey(keyId: string, scope: KeyScope, options: { graceSeconds?: number; name?: string } = {}, actor: Actor = 'operator'): Promise<IssuedKey> {
     const graceSeconds = options.graceSeconds ?? 0;
     if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
       throw invalid('grace_seconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (7 days)`);
@@ -147,6 +182,7 @@ export class ApiKeyService {
     const outcome = await this.opts.store.keys.rotate(old.id, issued.key, now + graceSeconds * 1000, now);
     if (outcome !== 'ok') throw refusal(outcome, name, plan.name, plan.maxKeys);
     await this.opts.store.keyChanges.announce();
+    await this.audit(actor, 'key.rotated', old, { replacement_id: issued.key.id, replacement_name: name, grace_seconds: graceSeconds });
     return issued;
   }
 
@@ -167,10 +203,15 @@ export class ApiKeyService {
     return { key, secret };
   }
 
-  private async change(keyId: string, scope: KeyScope, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt'>>): Promise<ApiKey> {
+  private async change(keyId: string, scope: KeyScope, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt'>>, actor: Actor, action: AuditAction): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
     await this.opts.store.keys.update(key.id, changes);
     await this.opts.store.keyChanges.announce();
+    await this.audit(actor, action, key);
     return { ...key, ...changes };
+  }
+
+  private audit(actor: Actor, action: AuditAction, key: ApiKey, details?: Record<string, unknown>): Promise<void> {
+    return this.opts.audit.record(key.accountId, actor, action, { type: 'api_key', id: key.id, name: key.name }, details);
   }
 }

@@ -13,8 +13,11 @@ export type AuthOutcome =
   /** `key` is set once the presented key is known to be an account's (revoked included), for logging. */
   | { ok: false; code: AuthFailureCode; message: string; key?: ApiKey };
 
+/** SPEC §3 check 1's answer, for API and dashboard requests alike. */
+export const IP_BLOCKED_MESSAGE = 'IP temporarily blocked';
+
 const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
-  IP_BLOCKED: 'IP temporarily blocked',
+  IP_BLOCKED: IP_BLOCKED_MESSAGE,
   MISSING_KEY: 'Missing API Key',
   INVALID_KEY: 'Invalid API Key',
   INACTIVE_KEY: 'Inactive API Key',

@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'NAME_TAKEN'
   | 'KEY_USED'
   | 'EMAIL_TAKEN'
+  | 'NOT_SIGNED_IN'
+  | 'INVALID_CREDENTIALS'
+  | 'CSRF_REJECTED'
   | 'NOT_READY'
   | 'INTERNAL';
 

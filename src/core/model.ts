@@ -62,3 +62,41 @@ export interface ApiKey {
 export function isRevoked(key: ApiKey, now: Millis): boolean {
   return key.revokedAt !== null && key.revokedAt <= now;
 }
+
+/** A signed-in dashboard user; the session id itself is never stored, only its SHA-256. */
+export interface Session {
+  idHash: string;
+  userId: string;
+  accountId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  lastSeenAt: Millis;
+}
+
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.updated',
+  'key.deactivated',
+  'key.reactivated',
+  'key.revoked',
+  'key.rotated',
+  'key.deleted',
+  'site.created',
+  'site.deleted',
+  'user.signed_in',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One line of an account's audit log: who did what to which key, site or user. */
+export interface AuditEntry {
+  id: string;
+  accountId: string;
+  /** The dashboard user; null for an operator (admin CLI) or an API key (REST). */
+  userId: string | null;
+  time: Millis;
+  action: AuditAction;
+  targetType: 'api_key' | 'site' | 'user';
+  targetId: string;
+  targetName: string;
+  details: Record<string, unknown>;
+}

@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, Millis, QuotaWindow, Quotas, Site, User } from './model.js';
+import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -31,9 +31,11 @@ export interface KeyStore {
   rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
-  /** Keys not revoked at `now`, oldest first. */
-  listLive(accountId: string, now: Millis): Promise<ApiKey[]>;
+  /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
+  list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
+  /** Writes the key's editable settings unless another live key of the account has its name. */
+  edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
   delete(id: string): Promise<void>;
 }
 
@@ -47,10 +49,33 @@ export interface KeyChangeSignal {
   announce(): void | Promise<void>;
 }
 
+export interface SessionStore {
+  create(session: Session): Promise<void>;
+  /** The session with this id hash and its user's email. */
+  find(idHash: string): Promise<{ session: Session; email: string } | undefined>;
+  touch(idHash: string, lastSeenAt: Millis): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  deleteExpired(now: Millis): Promise<void>;
+}
+
+/** A position in a newest-first listing: the last row seen. */
+export interface Position<Tiebreak extends number | string> {
+  time: Millis;
+  tiebreak: Tiebreak;
+}
+
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>;
+  /** The account's entries newest first, strictly after `after`, with the acting user's email. */
+  list(accountId: string, after: Position<string> | undefined, limit: number): Promise<Array<AuditEntry & { userEmail: string | null }>>;
+}
+
 export interface Store {
   accounts: AccountStore;
   sites: SiteStore;
   keys: KeyStore;
+  sessions: SessionStore;
+  audit: AuditStore;
   keyChanges: KeyChangeSignal;
   requestLogs: RequestLogStore;
   /** Resolves when storage answers a trivial query. */
@@ -116,17 +141,42 @@ export interface RequestLogEntry {
   accepted: boolean;
 }
 
-export interface RequestLogQuery {
+/** Which log rows to read; every field given narrows the match. */
+export interface RequestLogFilter {
   accountId?: string;
   keyId?: string;
+  /** Inclusive status range, e.g. 400–499. */
+  status?: { min: number; max: number };
+  /** Inclusive time range. */
+  from?: Millis;
+  to?: Millis;
+}
+
+export interface RequestLogQuery extends RequestLogFilter {
   limit: number;
+}
+
+/** A stored log row: the entry, its append sequence (the keyset tiebreak) and its key's name. */
+export interface LoggedRequest extends RequestLogEntry {
+  seq: number;
+  keyName: string | null;
+}
+
+/** Requests and error answers (status 400 and up) of one UTC day, the day as days since the epoch. */
+export interface DailyRequests {
+  day: number;
+  requests: number;
+  errors: number;
 }
 
 export interface RequestLogStore extends UsageHistory {
   /** Commits the entries, and the usage and last_used_at they imply, in one transaction. */
   append(entries: readonly RequestLogEntry[]): Promise<void>;
-  /** Newest first, and the count of all rows that match. */
-  list(query: RequestLogQuery): Promise<{ count: number; logs: RequestLogEntry[] }>;
+  count(filter: RequestLogFilter): Promise<number>;
+  /** Matching rows newest first (time, then sequence), strictly after `after`. */
+  list(filter: RequestLogFilter, after: Position<number> | undefined, limit: number): Promise<LoggedRequest[]>;
+  /** The account's requests per UTC day from `fromDay` to `toDay` (days since the epoch); days without any are left out. */
+  daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]>;
   /** Deletes entries of accounts on each plan older than that plan's retention; returns how many. */
   prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number>;
 }

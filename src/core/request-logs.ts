@@ -1,7 +1,9 @@
 import type { Clock } from '../lib/clock.js';
+import { csvLine } from '../lib/csv.js';
+import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
 import type { PlanTable } from './plans.js';
-import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from './ports.js';
+import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
 import { isoTime } from './views.js';
 
 const MAX_BATCH = 1000;
@@ -70,7 +72,21 @@ export function requestLogView(entry: RequestLogEntry) {
   };
 }
 
+/** A log row as the dashboard shows it: the CLI's view and the key's name. */
+export function loggedRequestView(entry: LoggedRequest) {
+  return { ...requestLogView(entry), key_name: entry.keyName };
+}
+
 export const MAX_LOG_PAGE = 10_000;
+/** Rows in one CSV export, and per query while writing it. */
+export const MAX_CSV_ROWS = 100_000;
+const CSV_SLICE = 1000;
+const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'id'] as const;
+const DAY_MS = 86_400_000;
+/** The overview chart's span: today and the 29 UTC days before it. */
+export const CHART_DAYS = 30;
+
+const position = (row: LoggedRequest) => ({ time: row.time, tiebreak: row.seq });
 
 export interface RequestLogServiceOptions {
   store: RequestLogStore;
@@ -87,7 +103,45 @@ export class RequestLogService {
       throw invalid('limit', `must be a whole number from 0 to ${MAX_LOG_PAGE}`);
     }
     if (!query.accountId && !query.keyId) throw new KeygateError('VALIDATION_ERROR', 'key: is required');
-    return this.opts.store.list(query);
+    const { limit, ...filter } = query;
+    const [count, logs] = await Promise.all([this.opts.store.count(filter), limit === 0 ? [] : this.opts.store.list(filter, undefined, limit)]);
+    return { count, logs };
+  }
+
+  /** One page of an account's logs, newest first, with the count of all rows that match. */
+  async page(filter: RequestLogFilter & { accountId: string }, cursor: string | undefined, limit: number) {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'number');
+    const [total, rows] = await Promise.all([this.opts.store.count(filter), this.opts.store.list(filter, after, limit + 1)]);
+    return { total, ...pageOf(rows, limit, position) };
+  }
+
+  /** The account's matching logs as CSV text, newest first, at most MAX_CSV_ROWS rows, read a slice at a time. */
+  async *csv(filter: RequestLogFilter & { accountId: string }): AsyncGenerator<string> {
+    yield csvLine(CSV_COLUMNS);
+    let after;
+    for (let written = 0; written < MAX_CSV_ROWS; ) {
+      const rows = await this.opts.store.list(filter, after, Math.min(CSV_SLICE, MAX_CSV_ROWS - written));
+      if (rows.length === 0) return;
+      yield rows
+        .map((row) => {
+          const view = loggedRequestView(row);
+          return csvLine(CSV_COLUMNS.map((column) => view[column]));
+        })
+        .join('');
+      written += rows.length;
+      after = position(rows.at(-1)!);
+    }
+  }
+
+  /** Requests and errors per UTC day over the last CHART_DAYS days, oldest first, zeros included. */
+  async perDay(accountId: string) {
+    const today = Math.floor(this.opts.clock.now() / DAY_MS);
+    const first = today - CHART_DAYS + 1;
+    const counted = new Map((await this.opts.store.daily(accountId, first, today)).map((row) => [row.day, row]));
+    return Array.from({ length: CHART_DAYS }, (_, i) => {
+      const day = first + i;
+      return { date: isoTime(day * DAY_MS).slice(0, 10), requests: counted.get(day)?.requests ?? 0, errors: counted.get(day)?.errors ?? 0 };
+    });
   }
 
   /** Deletes logs older than each plan's retention; plans with unlimited retention keep everything. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { AccountService } from './accounts.js';
+import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
 import type { Site } from './model.js';
 import type { Store } from './ports.js';
@@ -28,18 +29,20 @@ export function normalizeDomain(input: string): string {
 export interface SiteServiceOptions {
   store: Store;
   accounts: AccountService;
+  audit: AuditLog;
   clock: Clock;
 }
 
 export class SiteService {
   constructor(private readonly opts: SiteServiceOptions) {}
 
-  async createSite(accountId: string, domain: string): Promise<Site> {
+  async createSite(accountId: string, domain: string, actor: Actor = 'operator'): Promise<Site> {
     const plan = await this.opts.accounts.planOf(accountId);
     const site: Site = { id: newId('site'), accountId, domain: normalizeDomain(domain), siteKey: newId('ak'), createdAt: this.opts.clock.now() };
     if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites)) === 'PLAN_LIMIT') {
       throw new KeygateError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.maxSites} sites; delete one or upgrade the plan to add more`);
     }
+    await this.audit(actor, 'site.created', site);
     return site;
   }
 
@@ -54,9 +57,14 @@ export class SiteService {
     return site;
   }
 
-  async deleteSite(accountId: string, siteId: string): Promise<Site> {
+  async deleteSite(accountId: string, siteId: string, actor: Actor = 'operator'): Promise<Site> {
     const site = await this.getSite(accountId, siteId);
     await this.opts.store.sites.delete(site.id);
+    await this.audit(actor, 'site.deleted', site);
     return site;
+  }
+
+  private audit(actor: Actor, action: 'site.created' | 'site.deleted', site: Site): Promise<void> {
+    return this.opts.audit.record(site.accountId, actor, action, { type: 'site', id: site.id, name: site.domain });
   }
 }

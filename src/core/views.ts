@@ -1,4 +1,5 @@
-import type { ApiKey, Millis, Site } from './model.js';
+import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site } from './model.js';
+import type { Plan } from './plans.js';
 
 /** The JSON shapes of SPEC §5 and §8, shared by the REST API, the dashboard API and the CLI. */
 
@@ -67,5 +68,41 @@ export function issuedKeyView(key: ApiKey, secret: string) {
     last4: key.last4,
     expires_at: isoOrNull(key.expiresAt),
     created_at: isoTime(key.createdAt),
+  };
+}
+
+export type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
+
+/** What stops a key working first, or `rotating` while a rotation's grace period runs. */
+export function keyStatus(key: ApiKey, now: Millis): KeyStatus {
+  if (isRevoked(key, now)) return 'revoked';
+  if (!key.active) return 'inactive';
+  if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
+  return key.revokedAt === null ? 'active' : 'rotating';
+}
+
+/** A key as the dashboard lists it: every setting, its status and how much of each quota is used. */
+export function dashboardKeyView(key: ApiKey, quotaUse: Partial<Record<QuotaWindow, number>>, now: Millis) {
+  const { ips = [], referrers = [], endpoints = [] } = key.restrictions;
+  return {
+    ...keyAdminView(key),
+    status: keyStatus(key, now),
+    quotas: key.quotas,
+    quota_use: quotaUse,
+    restrictions: { ips, referrers, endpoints },
+    used: key.lastUsedAt !== null,
+  };
+}
+
+/** A plan's limits under their PLANS_FILE names; null is unlimited. */
+export function planView(plan: Plan) {
+  return {
+    name: plan.name,
+    max_keys: plan.maxKeys,
+    per_key_per_minute: plan.perKeyPerMinute,
+    account_per_second: plan.accountPerSecond,
+    account_per_minute: plan.accountPerMinute,
+    max_sites: plan.maxSites,
+    log_retention_days: plan.logRetentionDays,
   };
 }

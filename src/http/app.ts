@@ -7,11 +7,13 @@ import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientIpResolver } from './client-ip.js';
-import { handleError, handleNotFound } from './errors.js';
+import { dashboardApi } from './dashboard/index.js';
+import { handleError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { siteRoutes } from './routes/sites.js';
+import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,15 +33,20 @@ export interface AppOptions {
   services: Services;
   config: Pick<Config, 'trustProxy'>;
   logger: FastifyBaseLogger;
+  /** The built SPA (web/dist of the package unless a test points elsewhere). */
+  webRoot?: string;
 }
 
-/** The whole HTTP surface: REST API, operation endpoints, OpenAPI document and reference. */
-export async function buildApp({ services, config, logger }: AppOptions): Promise<FastifyInstance> {
+/** The whole HTTP surface: REST API, dashboard API and SPA, operation endpoints, OpenAPI document and reference. */
+export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB_ROOT }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     genReqId: () => newId('req'),
     // Each keyed API request is a row of the request log already; errors are still logged.
     disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false,
+    // request.protocol and request.host (the dashboard's Secure cookie and Origin check) follow
+    // X-Forwarded-Proto and X-Forwarded-Host from the same proxies that X-Forwarded-For is believed from.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors the router raises before any hook runs (a bad percent-encoding, an over-long
@@ -62,7 +69,6 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
     reply.header('x-request-id', request.id);
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
 
   await app.register(swagger, {
     openapi: {
@@ -89,5 +95,7 @@ export async function buildApp({ services, config, logger }: AppOptions): Promis
     },
     { prefix: '/api/v1' },
   );
+  await app.register(dashboardApi, { services, prefix: '/dashboard/api' });
+  await serveDashboard(app, webRoot);
   return app;
 }

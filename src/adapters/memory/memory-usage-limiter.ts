@@ -1,12 +1,8 @@
 import type { Clock } from '../../lib/clock.js';
 import { QUOTA_WINDOWS, type ApiKey } from '../../core/model.js';
 import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
-import { MINUTE_MS, MinuteBuckets, SlidingLog } from '../../core/rolling-windows.js';
-
-const DAY_MS = 86_400_000;
-/** Rolling quota windows, in the order of MinuteBuckets' window indexes. */
-const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;
-const ROLLING_QUOTAS = ['daily', 'weekly', 'monthly'] as const;
+import { loadQuotaCounter, quotaCount } from '../../core/quota-use.js';
+import { MINUTE_MS, SlidingLog, type MinuteBuckets } from '../../core/rolling-windows.js';
 
 interface KeyUsage {
   minute: SlidingLog;
@@ -53,8 +49,7 @@ export class MemoryUsageLimiter implements UsageLimiter {
     for (const quota of QUOTA_WINDOWS) {
       const cap = limits.quotas[quota];
       if (cap === undefined) continue;
-      const used = quota === 'total' ? usage.quotas.total : usage.quotas.count(ROLLING_QUOTAS.indexOf(quota), now);
-      if (used >= cap) return { ok: false, code: 'QUOTA_EXCEEDED', quota, perKey: perKeyState() };
+      if (quotaCount(usage.quotas, quota, now) >= cap) return { ok: false, code: 'QUOTA_EXCEEDED', quota, perKey: perKeyState() };
     }
 
     account.second.add(now);
@@ -67,9 +62,8 @@ export class MemoryUsageLimiter implements UsageLimiter {
   private loadKey(keyId: string): Promise<KeyUsage> {
     return this.once(`key:${keyId}`, async () => {
       const now = this.clock.now();
-      const { total, minutes, recent } = await this.history.keyUsage(keyId, now - QUOTA_WINDOW_MS.monthly - MINUTE_MS, now - MINUTE_MS);
-      const usage: KeyUsage = { minute: new SlidingLog(MINUTE_MS), quotas: new MinuteBuckets(ROLLING_QUOTAS.map((quota) => QUOTA_WINDOW_MS[quota]), total) };
-      usage.quotas.load(minutes);
+      const { counter, recent } = await loadQuotaCounter(this.history, keyId, now, now - MINUTE_MS);
+      const usage: KeyUsage = { minute: new SlidingLog(MINUTE_MS), quotas: counter };
       for (const time of recent) usage.minute.add(time);
       this.keys.set(keyId, usage);
       return usage;

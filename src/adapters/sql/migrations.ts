@@ -97,6 +97,35 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('api_keys').addColumn('usage_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
+  // Named 0004 so that it sorts after 0003_events, which another branch adds.
+  '0004_sessions_audit': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('sessions')
+        // SHA-256 of the session id: a stolen database file holds no usable session.
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_by_expiry').on('sessions').column('expires_at').execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target_type', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text', (c) => c.notNull())
+        .addColumn('target_name', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_by_account').on('audit_log').columns(['account_id', 'time', 'id']).execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

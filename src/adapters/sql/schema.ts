@@ -46,4 +46,18 @@ export interface Database {
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
   key_usage: { key_id: string; minute: number; count: number };
+  /** Dashboard sessions, by the SHA-256 of their id. */
+  sessions: { id_hash: string; user_id: string; account_id: string; created_at: number; expires_at: number; last_seen_at: number };
+  /** Who changed what; `details` is JSON text, `user_id` null for operators and API keys. */
+  audit_log: {
+    id: string;
+    account_id: string;
+    user_id: string | null;
+    time: number;
+    action: string;
+    target_type: string;
+    target_id: string;
+    target_name: string;
+    details: string;
+  };
 }

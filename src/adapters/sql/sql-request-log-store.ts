@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
-import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../core/ports.js';
+import type { DailyRequests, LoggedRequest, Position, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
@@ -9,7 +9,8 @@ import type { Database } from './schema.js';
 type LogRow = Omit<Selectable<Database['request_logs']>, 'seq'>;
 
 const PRUNE_SLICE = 5000;
-const USAGE_KEPT_MS = 31 * 86_400_000;
+const DAY_MS = 86_400_000;
+const USAGE_KEPT_MS = 31 * DAY_MS;
 
 function toRow(entry: RequestLogEntry): LogRow {
   return {
@@ -88,6 +89,16 @@ function batchStatements(db: Kysely<Database>) {
   };
 }
 
+/** Narrows a request-log query to the rows `filter` matches. */
+function matching<O>(query: SelectQueryBuilder<Database, 'request_logs', O>, { accountId, keyId, status, from, to }: RequestLogFilter) {
+  if (accountId !== undefined) query = query.where('request_logs.account_id', '=', accountId);
+  if (keyId !== undefined) query = query.where('request_logs.key_id', '=', keyId);
+  if (status !== undefined) query = query.where('request_logs.status', '>=', status.min).where('request_logs.status', '<=', status.max);
+  if (from !== undefined) query = query.where('request_logs.time', '>=', from);
+  if (to !== undefined) query = query.where('request_logs.time', '<=', to);
+  return query;
+}
+
 export class SqlRequestLogStore implements RequestLogStore {
   private readonly batch: ReturnType<typeof batchStatements>;
 
@@ -109,13 +120,46 @@ export class SqlRequestLogStore implements RequestLogStore {
     });
   }
 
-  async list({ accountId, keyId, limit }: RequestLogQuery): Promise<{ count: number; logs: RequestLogEntry[] }> {
-    let query = this.db.selectFrom('request_logs');
-    if (accountId) query = query.where('account_id', '=', accountId);
-    if (keyId) query = query.where('key_id', '=', keyId);
-    const { count } = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-    const rows = limit === 0 ? [] : await query.selectAll().orderBy('time', 'desc').orderBy('seq', 'desc').limit(limit).execute();
-    return { count: Number(count), logs: rows.map(fromRow) };
+  async count(filter: RequestLogFilter): Promise<number> {
+    const { count } = await matching(this.db.selectFrom('request_logs'), filter)
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(count);
+  }
+
+  async list(filter: RequestLogFilter, after: Position<number> | undefined, limit: number): Promise<LoggedRequest[]> {
+    let query = matching(this.db.selectFrom('request_logs'), filter);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([eb('request_logs.time', '<', after.time), eb.and([eb('request_logs.time', '=', after.time), eb('request_logs.seq', '<', after.tiebreak)])]),
+      );
+    }
+    const rows = await query
+      .leftJoin('api_keys', 'api_keys.id', 'request_logs.key_id')
+      .selectAll('request_logs')
+      .select('api_keys.name as key_name')
+      .orderBy('request_logs.time', 'desc')
+      .orderBy('request_logs.seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ ...fromRow(row), seq: Number(row.seq), keyName: row.key_name }));
+  }
+
+  async daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]> {
+    const day = sql<number>`request_logs.time / ${DAY_MS}`;
+    const rows = await this.db
+      .selectFrom('request_logs')
+      .select([
+        day.as('day'),
+        (eb) => eb.fn.countAll<number>().as('requests'),
+        sql<number>`sum(case when request_logs.status >= 400 then 1 else 0 end)`.as('errors'),
+      ])
+      .where('account_id', '=', accountId)
+      .where('time', '>=', fromDay * DAY_MS)
+      .where('time', '<', (toDay + 1) * DAY_MS)
+      .groupBy(day)
+      .execute();
+    return rows.map((row) => ({ day: Number(row.day), requests: Number(row.requests), errors: Number(row.errors) }));
   }
 
   async prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number> {

@@ -1,9 +1,11 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SiteStore, Store } from '../../core/ports.js';
+import type { AccountStore, AuditStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
 import { arg, PreparedQuery } from './prepared.js';
+import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
+import { SqlSessionStore } from './sql-session-store.js';
 import type { Database } from './schema.js';
 
 type KeyRow = Selectable<Database['api_keys']>;
@@ -171,11 +173,11 @@ class SqlKeyStore implements KeyStore {
   private async checkGuards(trx: Transaction<Database>, key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite> {
     const live = await trx
       .selectFrom('api_keys')
-      .select(['name'])
+      .select(['id', 'name'])
       .where('account_id', '=', key.accountId)
       .where(notRevokedAt(now))
       .execute();
-    if (live.some((row) => row.name === key.name)) return 'NAME_TAKEN';
+    if (live.some((row) => row.name === key.name && row.id !== key.id)) return 'NAME_TAKEN';
     if (maxKeys !== null && live.length >= maxKeys) return 'PLAN_LIMIT';
     return 'ok';
   }
@@ -190,12 +192,10 @@ class SqlKeyStore implements KeyStore {
     return row && keyFromRow(row);
   }
 
-  async listLive(accountId: string, now: Millis): Promise<ApiKey[]> {
-    const rows = await this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where(notRevokedAt(now))
+  async list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]> {
+    let query = this.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
+    if (liveAt !== null) query = query.where(notRevokedAt(liveAt));
+    const rows = await query
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -208,6 +208,16 @@ class SqlKeyStore implements KeyStore {
     if (changes.revokedAt !== undefined) set.revoked_at = changes.revokedAt;
     if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
     await this.db.updateTable('api_keys').set(set).where('id', '=', id).execute();
+  }
+
+  async edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, key.accountId);
+      if ((await this.checkGuards(trx, key, null, now)) === 'NAME_TAKEN') return 'NAME_TAKEN';
+      const { name, category, expires_at, quotas, restrictions } = keyToRow(key);
+      await trx.updateTable('api_keys').set({ name, category, expires_at, quotas, restrictions }).where('id', '=', key.id).execute();
+      return 'ok';
+    });
   }
 
   async delete(id: string): Promise<void> {
@@ -230,6 +240,8 @@ export class SqlStore implements Store {
   readonly accounts: AccountStore;
   readonly sites: SiteStore;
   readonly keys: KeyStore;
+  readonly sessions: SessionStore;
+  readonly audit: AuditStore;
   readonly requestLogs: RequestLogStore;
 
   constructor(
@@ -239,6 +251,8 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
+    this.sessions = new SqlSessionStore(db);
+    this.audit = new SqlAuditStore(db);
     this.requestLogs = new SqlRequestLogStore(db);
   }
 

@@ -44,7 +44,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       const key =
         request.apiKey.mode === 'test'
           ? await services.keys.getKey(request.params.id, scope).catch(asKeyNotFound)
-          : await services.keys.revokeKey(request.params.id, scope).catch(asKeyNotFound);
+          : await services.keys.revokeKey(request.params.id, scope, { apiKeyId: request.apiKey.id }).catch(asKeyNotFound);
       return inMode(request, { id: key.id, revoked: true as const });
     },
   );

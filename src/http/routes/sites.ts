@@ -7,7 +7,7 @@ import { notFoundAs } from '../errors.js';
 import { AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema } from '../schemas.js';
 
 // Events are counted once tracking exists (SPEC §6); until then every site has none.
-const EVENTS_NOT_TRACKED_YET = 0;
+export const EVENTS_NOT_TRACKED_YET = 0;
 
 const asSiteNotFound = notFoundAs('SITE_NOT_FOUND', 'Site not found');
 

@@ -1,0 +1,68 @@
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { decodeCursor, pageOf } from './cursor.js';
+import type { AuditAction, AuditEntry } from './model.js';
+import type { AuditStore } from './ports.js';
+import { isoTime } from './views.js';
+
+/**
+ * Who asks for a change: a dashboard user, an API key (REST), or an operator (admin CLI).
+ * Only a user is named in the audit log's `user`; the others are told apart by `details.via`.
+ */
+export type Actor = { userId: string } | { apiKeyId: string } | 'operator';
+
+export interface AuditTarget {
+  type: AuditEntry['targetType'];
+  id: string;
+  name: string;
+}
+
+export interface AuditLogOptions {
+  store: AuditStore;
+  clock: Clock;
+}
+
+function via(actor: Actor): Record<string, unknown> {
+  if (actor === 'operator') return { via: 'cli' };
+  return 'userId' in actor ? { via: 'dashboard' } : { via: 'api', api_key_id: actor.apiKeyId };
+}
+
+/** The account's record of who created, changed, rotated and revoked what. */
+export class AuditLog {
+  constructor(private readonly opts: AuditLogOptions) {}
+
+  async record(accountId: string, actor: Actor, action: AuditAction, target: AuditTarget, details: Record<string, unknown> = {}): Promise<void> {
+    await this.opts.store.append({
+      id: newId('aud'),
+      accountId,
+      userId: actor !== 'operator' && 'userId' in actor ? actor.userId : null,
+      time: this.opts.clock.now(),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      targetName: target.name,
+      details: { ...via(actor), ...details },
+    });
+  }
+
+  /** One page of the account's entries, newest first. */
+  async page(accountId: string, cursor: string | undefined, limit: number) {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'string');
+    const rows = await this.opts.store.list(accountId, after, limit + 1);
+    const { rows: entries, nextCursor } = pageOf(rows, limit, (row) => ({ time: row.time, tiebreak: row.id }));
+    return { entries: entries.map(auditEntryView), nextCursor };
+  }
+}
+
+export function auditEntryView(entry: AuditEntry & { userEmail: string | null }) {
+  return {
+    id: entry.id,
+    time: isoTime(entry.time),
+    user: entry.userId === null ? null : { id: entry.userId, email: entry.userEmail ?? '' },
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    target_name: entry.targetName,
+    details: entry.details,
+  };
+}

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import { hashPassword, verifyPassword } from '../lib/password.js';
+import { normalizeEmail, type AccountService } from './accounts.js';
+import type { AuditLog } from './audit.js';
+import { KeygateError } from './errors.js';
+import type { Account, Millis } from './model.js';
+import type { FailedAuthLimiter, Store } from './ports.js';
+
+/** A session lasts 30 days from sign-in, however active (absolute expiry); signing in again starts a new one. */
+export const SESSION_LIFETIME_MS = 30 * 86_400_000;
+/** How often, at most, a session's last_seen_at is written. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Who a session belongs to, as the dashboard shows it. */
+export interface SessionOwner {
+  user: { id: string; email: string };
+  account: Account;
+}
+
+/** A new session: the owner, and the id that goes into the cookie (never stored as such). */
+export interface SignedIn extends SessionOwner {
+  sessionId: string;
+  expiresAt: Millis;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface SessionServiceOptions {
+  store: Store;
+  accounts: AccountService;
+  failedAuth: FailedAuthLimiter;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+function hashSessionId(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('hex');
+}
+
+/** Dashboard sign-up, sign-in and sign-out; sessions are looked up by the hash of their id. */
+export class SessionService {
+  /** Verified against when the email is unknown, so both failures take the same time. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly opts: SessionServiceOptions) {}
+
+  /** Creates an account on the free plan with its first user, and signs that user in. */
+  async signUp({ email, password }: Credentials): Promise<SignedIn> {
+    const { accountId, userId } = await this.opts.accounts.createAccount({ email, password });
+    return this.start({ user: { id: userId, email: normalizeEmail(email) }, account: await this.opts.accounts.getAccount(accountId) });
+  }
+
+  /**
+   * Checks the password and starts a new session; `previousSessionId` (the cookie the browser
+   * sent, if any) ends, so a session id fixed before sign-in is worth nothing after it.
+   * A failure counts against `ip` like an invalid API key does.
+   */
+  async signIn({ email, password }: Credentials, ip: string, previousSessionId?: string): Promise<SignedIn> {
+    if (previousSessionId !== undefined) await this.signOut(previousSessionId);
+    const user = await this.opts.store.accounts.findUserByEmail(email.trim().toLowerCase());
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
+    if (!user || !valid) {
+      await this.opts.failedAuth.recordFailure(ip);
+      throw new KeygateError('INVALID_CREDENTIALS', 'Email or password is incorrect');
+    }
+    await this.opts.store.sessions.deleteExpired(this.opts.clock.now());
+    const signedIn = await this.start({ user: { id: user.id, email: user.email }, account: await this.opts.accounts.getAccount(user.accountId) });
+    await this.opts.audit.record(user.accountId, { userId: user.id }, 'user.signed_in', { type: 'user', id: user.id, name: user.email });
+    return signedIn;
+  }
+
+  async signOut(sessionId: string): Promise<void> {
+    await this.opts.store.sessions.delete(hashSessionId(sessionId));
+  }
+
+  /** The owner of a live session, or undefined for an unknown or expired one. */
+  async resolve(sessionId: string): Promise<SessionOwner | undefined> {
+    const idHash = hashSessionId(sessionId);
+    const found = await this.opts.store.sessions.find(idHash);
+    const now = this.opts.clock.now();
+    if (!found) return undefined;
+    const { session, email } = found;
+    if (session.expiresAt <= now) {
+      await this.opts.store.sessions.delete(idHash);
+      return undefined;
+    }
+    if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) await this.opts.store.sessions.touch(idHash, now);
+    return { user: { id: session.userId, email }, account: await this.opts.accounts.getAccount(session.accountId) };
+  }
+
+  private async start(owner: SessionOwner): Promise<SignedIn> {
+    const sessionId = newId('sess');
+    const now = this.opts.clock.now();
+    const expiresAt = now + SESSION_LIFETIME_MS;
+    await this.opts.store.sessions.create({ idHash: hashSessionId(sessionId), userId: owner.user.id, accountId: owner.account.id, createdAt: now, expiresAt, lastSeenAt: now });
+    return { ...owner, sessionId, expiresAt };
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    return this.dummyHash;
+  }
+}

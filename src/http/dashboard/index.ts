@@ -1,0 +1,36 @@
+import cookie from '@fastify/cookie';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IP_BLOCKED_MESSAGE } from '../../core/authenticator.js';
+import { KeygateError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
+import { auditRoutes } from './audit.js';
+import { authRoutes } from './auth.js';
+import { rejectCrossSite } from './csrf.js';
+import { keyRoutes } from './keys.js';
+import { logRoutes } from './logs.js';
+import { overviewRoutes } from './overview.js';
+import { requireSession } from './session.js';
+import { siteRoutes } from './sites.js';
+
+/**
+ * The dashboard's JSON API (shared/DASHBOARD-CONTRACT.md), under /dashboard/api. Every
+ * request passes, in order: the failed-sign-in IP block, the Origin check on mutations, and
+ * (all but sign-up, sign-in, sign-out) the session. Left out of the public OpenAPI document:
+ * it is the SPA's private contract, not the product's API.
+ */
+export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+  await app.register(cookie);
+  app.addHook('onRequest', async (request) => {
+    if (await services.failedAuth.isBlocked(request.clientIp)) throw new KeygateError('IP_BLOCKED', IP_BLOCKED_MESSAGE);
+  });
+  app.addHook('onRequest', rejectCrossSite);
+
+  await app.register(authRoutes, { services });
+  await app.register(async (signedIn) => {
+    signedIn.addHook('onRequest', requireSession(services.sessions));
+    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes]) await signedIn.register(routes, { services });
+  });
+};

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../core/services.js';
+import { planView } from '../../core/views.js';
+import { dashboardSiteView } from './sites.js';
+
+/** The Overview page and the Plan page. */
+export const overviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.get('/overview', async (request) => {
+    const accountId = request.owner.account.id;
+    const sites = (await services.sites.listSites(accountId)).map(dashboardSiteView);
+    return {
+      sites,
+      events_this_month: sites.reduce((sum, site) => sum + site.events_this_month, 0),
+      requests_per_day: await services.requestLogs.perDay(accountId),
+    };
+  });
+
+  app.get('/plan', async (request) => {
+    const accountId = request.owner.account.id;
+    const [plan, keys, sites] = await Promise.all([services.accounts.planOf(accountId), services.keys.listKeys(accountId), services.sites.listSites(accountId)]);
+    return { plan: planView(plan), usage: { keys: keys.length, sites: sites.length } };
+  });
+};
