@@ -3,6 +3,10 @@ import type { DailyRequests } from '../api';
 
 const shortDate = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
+function requestCount(count: number): string {
+  return `${count.toLocaleString('en')} API ${count === 1 ? 'request' : 'requests'}`;
+}
+
 function label(date: string): string {
   return shortDate.format(new Date(`${date}T00:00:00Z`));
 }
@@ -33,7 +37,7 @@ export function RequestsChart({ days }: { days: DailyRequests[] }) {
       <figcaption>
         {total === 0
           ? 'No API requests in the last 30 days.'
-          : `${total.toLocaleString('en')} API requests in the last 30 days, ${errors.toLocaleString('en')} of them refused or failed.`}
+          : `${requestCount(total)} in the last 30 days, ${errors.toLocaleString('en')} of them refused or failed.`}
       </figcaption>
     </figure>
   );
