@@ -1,9 +1,13 @@
-const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+const dateTime = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+const dateTimeWithYear = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat('en', { dateStyle: 'medium' });
 const numbers = new Intl.NumberFormat('en');
 
+/** "Nov 23, 4:05 PM" this year, "Nov 23, 2025, 4:05 PM" otherwise; `never` for null. */
 export function formatDateTime(iso: string | null, never = 'Never'): string {
-  return iso === null ? never : dateTime.format(new Date(iso));
+  if (iso === null) return never;
+  const date = new Date(iso);
+  return (date.getFullYear() === new Date().getFullYear() ? dateTime : dateTimeWithYear).format(date);
 }
 
 export function formatDate(iso: string): string {

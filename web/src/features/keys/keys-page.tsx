@@ -19,6 +19,10 @@ const STATUS_LABELS: Record<DashboardKey['status'], string> = {
   rotating: 'Rotating',
 };
 
+function newestFirst(keys: DashboardKey[]): DashboardKey[] {
+  return [...keys].sort((a, b) => b.created_at.localeCompare(a.created_at) || a.name.localeCompare(b.name));
+}
+
 function QuotaUse({ apiKey }: { apiKey: DashboardKey }) {
   const periods = QUOTA_PERIODS.filter((period) => apiKey.quotas[period] !== undefined);
   if (periods.length === 0) return <span className="muted">No quota</span>;
@@ -222,7 +226,7 @@ export function KeysPage() {
                   </th>
                 </tr>
               </thead>
-              <tbody>{data.keys.map(row)}</tbody>
+              <tbody>{newestFirst(data.keys).map(row)}</tbody>
             </table>
           )}
         </>
