@@ -2,7 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import type { AuditAction, AuditEntry } from './model.js';
-import type { AuditStore } from './ports.js';
+import type { AuditStore, LoggedAuditEntry } from './ports.js';
 import { isoTime } from './views.js';
 
 /**
@@ -47,14 +47,13 @@ export class AuditLog {
 
   /** One page of the account's entries, newest first. */
   async page(accountId: string, cursor: string | undefined, limit: number) {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'string');
-    const rows = await this.opts.store.list(accountId, after, limit + 1);
-    const { rows: entries, nextCursor } = pageOf(rows, limit, (row) => ({ time: row.time, tiebreak: row.id }));
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const { rows: entries, nextCursor } = pageOf(await this.opts.store.list(accountId, after, limit + 1), limit);
     return { entries: entries.map(auditEntryView), nextCursor };
   }
 }
 
-export function auditEntryView(entry: AuditEntry & { userEmail: string | null }) {
+export function auditEntryView(entry: LoggedAuditEntry) {
   return {
     id: entry.id,
     time: isoTime(entry.time),

@@ -59,15 +59,21 @@ export interface SessionStore {
 }
 
 /** A position in a newest-first listing: the last row seen. */
-export interface Position<Tiebreak extends number | string> {
+export interface Position {
   time: Millis;
-  tiebreak: Tiebreak;
+  seq: number;
+}
+
+/** A stored audit entry: its append sequence (the keyset tiebreak) and the acting user's email. */
+export interface LoggedAuditEntry extends AuditEntry {
+  seq: number;
+  userEmail: string | null;
 }
 
 export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
-  /** The account's entries newest first, strictly after `after`, with the acting user's email. */
-  list(accountId: string, after: Position<string> | undefined, limit: number): Promise<Array<AuditEntry & { userEmail: string | null }>>;
+  /** The account's entries newest first (time, then sequence), strictly after `after`. */
+  list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]>;
 }
 
 export interface Store {
@@ -174,7 +180,7 @@ export interface RequestLogStore extends UsageHistory {
   append(entries: readonly RequestLogEntry[]): Promise<void>;
   count(filter: RequestLogFilter): Promise<number>;
   /** Matching rows newest first (time, then sequence), strictly after `after`. */
-  list(filter: RequestLogFilter, after: Position<number> | undefined, limit: number): Promise<LoggedRequest[]>;
+  list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]>;
   /** The account's requests per UTC day from `fromDay` to `toDay` (days since the epoch); days without any are left out. */
   daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]>;
   /** Deletes entries of accounts on each plan older than that plan's retention; returns how many. */

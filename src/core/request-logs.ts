@@ -86,7 +86,6 @@ const DAY_MS = 86_400_000;
 /** The overview chart's span: today and the 29 UTC days before it. */
 export const CHART_DAYS = 30;
 
-const position = (row: LoggedRequest) => ({ time: row.time, tiebreak: row.seq });
 
 export interface RequestLogServiceOptions {
   store: RequestLogStore;
@@ -110,9 +109,9 @@ export class RequestLogService {
 
   /** One page of an account's logs, newest first, with the count of all rows that match. */
   async page(filter: RequestLogFilter & { accountId: string }, cursor: string | undefined, limit: number) {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'number');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const [total, rows] = await Promise.all([this.opts.store.count(filter), this.opts.store.list(filter, after, limit + 1)]);
-    return { total, ...pageOf(rows, limit, position) };
+    return { total, ...pageOf(rows, limit) };
   }
 
   /** The account's matching logs as CSV text, newest first, at most MAX_CSV_ROWS rows, read a slice at a time. */
@@ -129,7 +128,7 @@ export class RequestLogService {
         })
         .join('');
       written += rows.length;
-      after = position(rows.at(-1)!);
+      after = rows.at(-1);
     }
   }
 

@@ -113,7 +113,9 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('sessions_by_expiry').on('sessions').column('expires_at').execute();
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        // `seq` orders entries written in the same millisecond.
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('account_id', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text')
         .addColumn('time', 'bigint', (c) => c.notNull())
@@ -123,7 +125,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('target_name', 'text', (c) => c.notNull())
         .addColumn('details', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('audit_log_by_account').on('audit_log').columns(['account_id', 'time', 'id']).execute();
+      await db.schema.createIndex('audit_log_by_account').on('audit_log').columns(['account_id', 'time', 'seq']).execute();
     },
   },
 });

@@ -50,6 +50,7 @@ export interface Database {
   sessions: { id_hash: string; user_id: string; account_id: string; created_at: number; expires_at: number; last_seen_at: number };
   /** Who changed what; `details` is JSON text, `user_id` null for operators and API keys. */
   audit_log: {
+    seq: Generated<number>;
     id: string;
     account_id: string;
     user_id: string | null;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditAction, AuditEntry } from '../../core/model.js';
-import type { AuditStore, Position } from '../../core/ports.js';
+import type { AuditStore, LoggedAuditEntry, Position } from '../../core/ports.js';
 import type { Database } from './schema.js';
 
 export class SqlAuditStore implements AuditStore {
@@ -23,11 +23,11 @@ export class SqlAuditStore implements AuditStore {
       .execute();
   }
 
-  async list(accountId: string, after: Position<string> | undefined, limit: number): Promise<Array<AuditEntry & { userEmail: string | null }>> {
+  async list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]> {
     let query = this.db.selectFrom('audit_log').where('audit_log.account_id', '=', accountId);
     if (after) {
       query = query.where((eb) =>
-        eb.or([eb('audit_log.time', '<', after.time), eb.and([eb('audit_log.time', '=', after.time), eb('audit_log.id', '<', after.tiebreak)])]),
+        eb.or([eb('audit_log.time', '<', after.time), eb.and([eb('audit_log.time', '=', after.time), eb('audit_log.seq', '<', after.seq)])]),
       );
     }
     const rows = await query
@@ -35,10 +35,11 @@ export class SqlAuditStore implements AuditStore {
       .selectAll('audit_log')
       .select('users.email')
       .orderBy('audit_log.time', 'desc')
-      .orderBy('audit_log.id', 'desc')
+      .orderBy('audit_log.seq', 'desc')
       .limit(limit)
       .execute();
     return rows.map((row) => ({
+      seq: Number(row.seq),
       id: row.id,
       accountId: row.account_id,
       userId: row.user_id,

@@ -127,11 +127,11 @@ export class SqlRequestLogStore implements RequestLogStore {
     return Number(count);
   }
 
-  async list(filter: RequestLogFilter, after: Position<number> | undefined, limit: number): Promise<LoggedRequest[]> {
+  async list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]> {
     let query = matching(this.db.selectFrom('request_logs'), filter);
     if (after) {
       query = query.where((eb) =>
-        eb.or([eb('request_logs.time', '<', after.time), eb.and([eb('request_logs.time', '=', after.time), eb('request_logs.seq', '<', after.tiebreak)])]),
+        eb.or([eb('request_logs.time', '<', after.time), eb.and([eb('request_logs.time', '=', after.time), eb('request_logs.seq', '<', after.seq)])]),
       );
     }
     const rows = await query
@@ -146,7 +146,8 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]> {
-    const day = sql<number>`request_logs.time / ${DAY_MS}`;
+    // A literal divisor: the driver binds JS numbers as floating point, and the division must be whole.
+    const day = sql<number>`request_logs.time / ${sql.lit(DAY_MS)}`;
     const rows = await this.db
       .selectFrom('request_logs')
       .select([

@@ -12,31 +12,36 @@ const Quota = Type.Union([Type.Integer(), Type.Null()]);
 const List = Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 });
 const Time = Type.String({ format: 'date-time' });
 
-/** The settings a key's owner may give at creation and change later. */
-const SettingsFields = {
-  name: Type.String({ maxLength: 200 }),
-  category: Type.String({ maxLength: 200 }),
-  expires_at: Type.Union([Time, Type.Null()]),
-  quotas: Type.Object(
-    { total: Type.Optional(Quota), daily: Type.Optional(Quota), weekly: Type.Optional(Quota), monthly: Type.Optional(Quota) },
-    { additionalProperties: false },
-  ),
-  restrictions: Type.Object(
-    { ips: Type.Optional(List), referrers: Type.Optional(List), endpoints: Type.Optional(List) },
-    { additionalProperties: false },
-  ),
-};
-const SettingsBody = Type.Partial(Type.Object(SettingsFields, { additionalProperties: false }));
+const Name = Type.String({ maxLength: 200 });
+
+/** The settings a key's owner may give at creation and change later; all optional (PATCH). */
+const SettingsBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    category: Type.Optional(Type.String({ maxLength: 200 })),
+    expires_at: Type.Optional(Type.Union([Time, Type.Null()])),
+    quotas: Type.Optional(
+      Type.Object(
+        { total: Type.Optional(Quota), daily: Type.Optional(Quota), weekly: Type.Optional(Quota), monthly: Type.Optional(Quota) },
+        { additionalProperties: false },
+      ),
+    ),
+    restrictions: Type.Optional(
+      Type.Object({ ips: Type.Optional(List), referrers: Type.Optional(List), endpoints: Type.Optional(List) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const CreateBody = Type.Object(
   {
     ...SettingsBody.properties,
-    name: SettingsFields.name,
+    name: Name,
     mode: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('test')])),
   },
   { additionalProperties: false },
 );
 const RotateBody = Type.Object(
-  { grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS })), name: Type.Optional(SettingsFields.name) },
+  { grace_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS })), name: Type.Optional(Name) },
   { additionalProperties: false },
 );
 const ListQuery = Type.Object({ include: Type.Optional(Type.Literal('revoked')) }, { additionalProperties: false });
@@ -92,13 +97,18 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     });
   }
 
-  app.post('/keys/:id/rotate', { schema: { params: IdParams, body: Type.Optional(RotateBody) } }, async (request, reply) => {
-    const { actor, scope } = actingUser(request);
-    const { grace_seconds: graceSeconds, name } = request.body ?? {};
-    const issued = await services.keys.rotateKey(request.params.id, scope, { graceSeconds, ...(name !== undefined && { name }) }, actor);
-    const previous = await services.keys.getKey(request.params.id, scope, { includeRevoked: true });
-    return reply.code(201).send({ key: await view(issued.key), secret: issued.secret, previous: await view(previous) });
-  });
+  app.post(
+    '/keys/:id/rotate',
+    // Every field is optional, so a bodiless POST means "rotate now, default name".
+    { schema: { params: IdParams, body: RotateBody }, preValidation: async (request) => void (request.body ??= {}) },
+    async (request, reply) => {
+      const { actor, scope } = actingUser(request);
+      const { grace_seconds: graceSeconds, name } = request.body;
+      const issued = await services.keys.rotateKey(request.params.id, scope, { graceSeconds, ...(name !== undefined && { name }) }, actor);
+      const previous = await services.keys.getKey(request.params.id, scope, { includeRevoked: true });
+      return reply.code(201).send({ key: await view(issued.key), secret: issued.secret, previous: await view(previous) });
+    },
+  );
 
   app.delete('/keys/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const { actor, scope } = actingUser(request);

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../harness.js';
+import { signUp, type DashboardClient } from './dashboard-client.js';
+import { expectError } from './expect-error.js';
+
+let server: TestServer;
+let owner: DashboardClient;
+let other: DashboardClient;
+
+beforeAll(async () => {
+  server = await startTestServer({ plans: { roomy: { max_keys: 20 } } });
+  owner = await signUp(server);
+  other = await signUp(server);
+  await server.services.accounts.setPlan(owner.accountId, 'roomy');
+});
+afterAll(() => server.close());
+
+let names = 0;
+async function create(client: DashboardClient, body: Record<string, unknown> = {}) {
+  const result = await client.request('POST', '/keys', { name: `key ${++names}`, ...body });
+  expect(result.status, result.text).toBe(201);
+  return result.body as { key: any; secret: string };
+}
+
+describe('creating a key', () => {
+  it('returns every setting and the secret once; the list never shows the secret', async () => {
+    const expiresAt = new Date(server.clock.now() + 86_400_000).toISOString();
+    const { key, secret } = await create(owner, {
+      name: 'Production Server',
+      category: 'staging',
+      mode: 'test',
+      expires_at: expiresAt,
+      quotas: { daily: 100, total: 1000 },
+      restrictions: { ips: ['10.0.0.0/8'], endpoints: ['GET /api/v1/sites'] },
+    });
+    expect(secret).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
+    expect(key).toEqual({
+      id: expect.stringMatching(/^key_/),
+      name: 'Production Server',
+      category: 'staging',
+      mode: 'test',
+      prefix: 'sk_test_',
+      last4: secret.slice(-4),
+      status: 'active',
+      active: true,
+      expires_at: expiresAt,
+      created_at: new Date(server.clock.now()).toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+      quotas: { daily: 100, total: 1000 },
+      quota_use: { daily: 0, total: 0 },
+      restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: ['GET /api/v1/sites'] },
+      used: false,
+    });
+    const list = await owner.request('GET', '/keys');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(secret);
+    expect(list.text).not.toContain(secret.slice(8, 34));
+    expect(list.body.keys.find((listed: any) => listed.id === key.id)).toEqual(key);
+  });
+
+  it('defaults to a live production key without quotas or restrictions', async () => {
+    const { key, secret } = await create(owner);
+    expect(secret).toMatch(/^sk_live_/);
+    expect(key).toMatchObject({ mode: 'live', category: 'production', expires_at: null, quotas: {}, quota_use: {}, restrictions: { ips: [], referrers: [], endpoints: [] } });
+  });
+
+  it('refuses bad input with the field named', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{}, /^name: is required$/],
+      [{ name: '  ' }, /^name: /],
+      [{ name: 'x', mode: 'prod' }, /^mode: /],
+      [{ name: 'x', expires_at: 'tomorrow' }, /^expires_at: /],
+      [{ name: 'x', expires_at: '2020-01-01T00:00:00.000Z' }, /^expires_at: must be a time in the future$/],
+      [{ name: 'x', quotas: { daily: 0 } }, /^quotas\.daily: /],
+      [{ name: 'x', quotas: { hourly: 5 } }, /^quotas\.hourly: is not a known field$/],
+      [{ name: 'x', restrictions: { ips: ['nope'] } }, /^restrictions\.ips/],
+      [{ name: 'x', secret: 'mine' }, /^secret: is not a known field$/],
+    ];
+    for (const [body, message] of cases) expectError(await owner.request('POST', '/keys', body), 400, 'VALIDATION_ERROR', message);
+  });
+
+  it('refuses a name a live key already has: 409 NAME_TAKEN', async () => {
+    await create(owner, { name: 'Twin' });
+    expectError(await owner.request('POST', '/keys', { name: 'Twin' }), 409, 'NAME_TAKEN');
+  });
+
+  it('enforces the plan key limit and shows it: 403 PLAN_LIMIT naming the plan', async () => {
+    const client = await signUp(server);
+    for (let i = 0; i < 3; i++) await create(client);
+    expectError(await client.request('POST', '/keys', { name: 'one too many' }), 403, 'PLAN_LIMIT', /free plan allows 3 API keys/);
+    expect((await client.request('GET', '/keys')).body.limit).toEqual({ max_keys: 3, used: 3 });
+  });
+});
+
+describe('editing a key', () => {
+  it('changes the settings given and leaves the rest; the running server sees it at once', async () => {
+    const { key, secret } = await create(owner, { category: 'development', quotas: { daily: 5 } });
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+    const result = await owner.request('PATCH', `/keys/${key.id}`, { name: 'Renamed', restrictions: { ips: ['192.0.2.1'] } });
+    expect(result.status, result.text).toBe(200);
+    expect(result.body.key).toMatchObject({ id: key.id, name: 'Renamed', category: 'development', quotas: { daily: 5 }, quota_use: { daily: 1 }, restrictions: { ips: ['192.0.2.1'] }, used: true });
+    expectError(await server.call('/api/v1/sites', { key: secret }), 403, 'KEY_RESTRICTED');
+    const cleared = await owner.request('PATCH', `/keys/${key.id}`, { quotas: {}, restrictions: {}, expires_at: null });
+    expect(cleared.body.key).toMatchObject({ quotas: {}, quota_use: {}, restrictions: { ips: [] }, expires_at: null });
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+  });
+
+  it('refuses a taken name, a past expiry and a mode change', async () => {
+    const { key } = await create(owner);
+    await create(owner, { name: 'Held' });
+    expectError(await owner.request('PATCH', `/keys/${key.id}`, { name: 'Held' }), 409, 'NAME_TAKEN');
+    expectError(await owner.request('PATCH', `/keys/${key.id}`, { expires_at: new Date(server.clock.now() - 1000).toISOString() }), 400, 'VALIDATION_ERROR', /^expires_at: /);
+    expectError(await owner.request('PATCH', `/keys/${key.id}`, { mode: 'test' }), 400, 'VALIDATION_ERROR', 'mode: is not a known field');
+    expect((await owner.request('PATCH', `/keys/${key.id}`, { name: key.name })).status).toBe(200);
+  });
+});
+
+describe('key lifecycle', () => {
+  it('deactivates and reactivates', async () => {
+    const { key, secret } = await create(owner);
+    const off = await owner.request('POST', `/keys/${key.id}/deactivate`);
+    expect(off.body.key).toMatchObject({ active: false, status: 'inactive' });
+    expectError(await server.call('/api/v1/sites', { key: secret }), 401, 'INACTIVE_KEY');
+    const on = await owner.request('POST', `/keys/${key.id}/reactivate`);
+    expect(on.body.key).toMatchObject({ active: true, status: 'active' });
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+  });
+
+  it('shows an expired key as expired', async () => {
+    const { key } = await create(owner, { expires_at: new Date(server.clock.now() + 1000).toISOString() });
+    server.clock.advance(1000);
+    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
+    expect(listed.status).toBe('expired');
+  });
+
+  it('revokes for good: gone from the list unless include=revoked, and 404 afterwards', async () => {
+    const { key, secret } = await create(owner);
+    const revoked = await owner.request('POST', `/keys/${key.id}/revoke`);
+    expect(revoked.body.key).toMatchObject({ status: 'revoked', revoked_at: new Date(server.clock.now()).toISOString() });
+    expectError(await server.call('/api/v1/sites', { key: secret }), 401, 'INVALID_KEY');
+    expect((await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id)).not.toContain(key.id);
+    const all = await owner.request('GET', '/keys?include=revoked');
+    expect(all.body.keys.find((k: any) => k.id === key.id)).toMatchObject({ status: 'revoked' });
+    expectError(await owner.request('POST', `/keys/${key.id}/reactivate`), 404, 'NOT_FOUND', 'API key not found');
+  });
+
+  it('rotates with a grace period: a new secret, both listed, the old one rotating', async () => {
+    const { key, secret } = await create(owner, { name: 'Rotor', quotas: { monthly: 50 } });
+    const result = await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 60 });
+    expect(result.status, result.text).toBe(201);
+    expect(result.body.secret).toMatch(/^sk_live_/);
+    expect(result.body.key).toMatchObject({ name: 'Rotor (rotated)', quotas: { monthly: 50 }, status: 'active' });
+    expect(result.body.previous).toMatchObject({ id: key.id, status: 'rotating' });
+    const ids = (await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id);
+    expect(ids).toEqual(expect.arrayContaining([key.id, result.body.key.id]));
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+    server.clock.advance(60_000);
+    expectError(await server.call('/api/v1/sites', { key: secret }), 401, 'INVALID_KEY');
+    expect((await server.call('/api/v1/sites', { key: result.body.secret })).status).toBe(200);
+  });
+
+  it('rotates at once without a body, under a new name if given; refuses a grace over 7 days', async () => {
+    const { key } = await create(owner);
+    expectError(await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 604_801 }), 400, 'VALIDATION_ERROR', /^grace_seconds: /);
+    const bare = await owner.request('POST', `/keys/${key.id}/rotate`);
+    expect(bare.status, bare.text).toBe(201);
+    expect(bare.body.previous.status).toBe('revoked');
+    const named = await owner.request('POST', `/keys/${bare.body.key.id}/rotate`, { name: 'Fresh' });
+    expect(named.body.key.name).toBe('Fresh');
+  });
+
+  it('deletes a never-used key, and refuses a used one with 409 KEY_USED suggesting deactivation', async () => {
+    const unused = await create(owner);
+    const deleted = await owner.request('DELETE', `/keys/${unused.key.id}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    expect((await owner.request('GET', '/keys?include=revoked')).body.keys.map((k: any) => k.id)).not.toContain(unused.key.id);
+    const used = await create(owner);
+    await server.call('/api/v1/sites', { key: used.secret });
+    expectError(await owner.request('DELETE', `/keys/${used.key.id}`), 409, 'KEY_USED', /deactivate/);
+  });
+
+  it('counts quota use from the requests the limiter counted', async () => {
+    const { key, secret } = await create(owner, { quotas: { total: 10, daily: 3, weekly: 8 } });
+    for (let i = 0; i < 4; i++) await server.call('/api/v1/sites', { key: secret });
+    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
+    expect(listed.quota_use).toEqual({ total: 3, daily: 3, weekly: 3 });
+  });
+});
+
+describe('another account', () => {
+  it('cannot see, change, rotate or delete the owner\'s keys: 404 NOT_FOUND', async () => {
+    const { key, secret } = await create(owner);
+    expect((await other.request('GET', '/keys?include=revoked')).body.keys).toEqual([]);
+    const attempts: Array<[string, string, unknown?]> = [
+      ['PATCH', `/keys/${key.id}`, { name: 'mine now' }],
+      ['POST', `/keys/${key.id}/deactivate`],
+      ['POST', `/keys/${key.id}/reactivate`],
+      ['POST', `/keys/${key.id}/revoke`],
+      ['POST', `/keys/${key.id}/rotate`, {}],
+      ['DELETE', `/keys/${key.id}`],
+      ['POST', '/keys/key_0000000000000000/revoke'],
+    ];
+    for (const [method, path, body] of attempts) expectError(await other.request(method, path, body), 404, 'NOT_FOUND', 'API key not found');
+    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
+    expect(listed).toMatchObject({ name: key.name, status: 'active' });
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../harness.js';
+import { signUp, type DashboardClient } from './dashboard-client.js';
+import { expectError } from './expect-error.js';
+
+let server: TestServer;
+let owner: DashboardClient;
+let other: DashboardClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  owner = await signUp(server);
+  other = await signUp(server);
+});
+afterAll(() => server.close());
+
+describe('sites', () => {
+  it('adds a site, lists it, shows it with its tracking snippet and deletes it', async () => {
+    const created = await owner.request('POST', '/sites', { domain: 'https://Blog.Example.com/' });
+    expect(created.status, created.text).toBe(201);
+    const site = created.body.site;
+    expect(site).toEqual({ id: expect.stringMatching(/^site_/), domain: 'blog.example.com', key: expect.stringMatching(/^ak_/), events_this_month: 0, created_at: expect.any(String) });
+    expect((await owner.request('GET', '/sites')).body).toEqual({ sites: [site] });
+    const shown = await owner.request('GET', `/sites/${site.id}`);
+    expect(shown.body).toEqual({ site, snippet: `<script src="${server.url}/t.js" data-site="${site.key}" defer></script>` });
+    const deleted = await owner.request('DELETE', `/sites/${site.id}`);
+    expect(deleted.status).toBe(204);
+    expectError(await owner.request('GET', `/sites/${site.id}`), 404, 'NOT_FOUND', 'Site not found');
+  });
+
+  it('refuses a bad domain with 400 and a fourth site on the free plan with 403 PLAN_LIMIT naming the plan', async () => {
+    const client = await signUp(server);
+    expectError(await client.request('POST', '/sites', { domain: 'not a domain' }), 400, 'VALIDATION_ERROR', /^domain: /);
+    expectError(await client.request('POST', '/sites', {}), 400, 'VALIDATION_ERROR', 'domain: is required');
+    for (const domain of ['one.example.com', 'two.example.com', 'three.example.com']) expect((await client.request('POST', '/sites', { domain })).status).toBe(201);
+    expectError(await client.request('POST', '/sites', { domain: 'four.example.com' }), 403, 'PLAN_LIMIT', /free plan allows 3 sites/);
+  });
+
+  it('hides another account\'s sites: 404 NOT_FOUND to read or delete, and the site stays', async () => {
+    const { body } = await owner.request('POST', '/sites', { domain: 'private.example.com' });
+    expect((await other.request('GET', '/sites')).body.sites).toEqual([]);
+    expectError(await other.request('GET', `/sites/${body.site.id}`), 404, 'NOT_FOUND', 'Site not found');
+    expectError(await other.request('DELETE', `/sites/${body.site.id}`), 404, 'NOT_FOUND', 'Site not found');
+    expect((await owner.request('GET', `/sites/${body.site.id}`)).status).toBe(200);
+  });
+
+  it('refuses an over-long id with 400 naming it', async () => {
+    expectError(await owner.request('GET', `/sites/${'x'.repeat(101)}`), 400, 'VALIDATION_ERROR', /^id: /);
+  });
+});
+
+describe('overview and plan', () => {
+  it('shows the sites, events and 30 days of requests, today last, counting only this account', async () => {
+    const client = await signUp(server);
+    await client.request('POST', '/sites', { domain: 'stats.example.com' });
+    const { body: created } = await client.request('POST', '/keys', { name: 'Charted' });
+    const { body: foreign } = await other.request('POST', '/keys', { name: 'Elsewhere' });
+    await server.call('/api/v1/sites', { key: created.secret });
+    await server.call('/api/v1/sites/site_000000000000', { key: created.secret });
+    await server.call('/api/v1/sites', { key: foreign.secret });
+    const { status, body } = await client.request('GET', '/overview');
+    expect(status).toBe(200);
+    expect(body.sites.map((site: any) => site.domain)).toEqual(['stats.example.com']);
+    expect(body.events_this_month).toBe(0);
+    expect(body.requests_per_day).toHaveLength(30);
+    const today = new Date(server.clock.now()).toISOString().slice(0, 10);
+    expect(body.requests_per_day.at(-1)).toEqual({ date: today, requests: 2, errors: 1 });
+    expect(body.requests_per_day[0]).toEqual({ date: new Date(server.clock.now() - 29 * 86_400_000).toISOString().slice(0, 10), requests: 0, errors: 0 });
+  });
+
+  it('shows the plan\'s limits and what is used', async () => {
+    const client = await signUp(server);
+    await client.request('POST', '/sites', { domain: 'plan.example.com' });
+    await client.request('POST', '/keys', { name: 'one' });
+    const { body } = await client.request('GET', '/plan');
+    expect(body).toEqual({
+      plan: { name: 'free', max_keys: 3, per_key_per_minute: 60, account_per_second: 10, account_per_minute: 180, max_sites: 3, log_retention_days: 30 },
+      usage: { keys: 1, sites: 1 },
+    });
+  });
+});
+
+describe('the public API document', () => {
+  it('leaves the dashboard API out', async () => {
+    const { body } = await server.call('/openapi.json');
+    expect(Object.keys(body.paths).length).toBeGreaterThan(0);
+    expect(Object.keys(body.paths).filter((path) => path.startsWith('/dashboard'))).toEqual([]);
+  });
+
+  it('answers unknown dashboard API routes with the JSON 404', async () => {
+    expectError(await owner.request('GET', '/nothing-here'), 404, 'NOT_FOUND');
+    expectError(await owner.request('PUT', '/keys'), 404, 'NOT_FOUND');
+  });
+});
