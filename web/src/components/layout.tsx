@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { NavLink, Outlet } from 'react-router-dom';
 import { useSession } from '../session';
 import { errorMessage } from '../use-load';
 import { ErrorAlert } from './alert';
@@ -16,13 +16,11 @@ const NAV = [
 /** The signed-in frame: brand, navigation, who is signed in, sign out. */
 export function Layout() {
   const { session, signOut } = useSession();
-  const navigate = useNavigate();
   const [error, setError] = useState<string>();
 
   async function leave() {
     try {
       await signOut();
-      navigate('/signin', { state: { notice: 'You are signed out.' } });
     } catch (failure) {
       setError(`Sign out failed: ${errorMessage(failure)}`);
     }
