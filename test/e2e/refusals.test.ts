@@ -94,6 +94,7 @@ describe('the dashboard refuses clearly', () => {
     await screenshots(page, 'keys-delete-used', { fullPage: false });
     await dialog.getByRole('button', { name: 'Deactivate instead' }).click();
     await page.getByText('Deactivated "Used key"').waitFor();
+    await usedRow.getByRole('button', { name: 'Reactivate' }).waitFor();
     await expect(usedRow.textContent()).resolves.toContain('Deactivated');
     const inactive = await callApi(server, used.secret);
     expect([inactive.status, inactive.body.code]).toEqual([401, 'INACTIVE_KEY']);
@@ -121,5 +122,29 @@ describe('the dashboard refuses clearly', () => {
 
     expect((await callApi(server, replacement)).status).toBe(200);
     expect((await callApi(server, old.secret)).status).toBe(200);
+  });
+
+  it('generates a key restricted to one endpoint, which refuses others, then edits the restriction away', async () => {
+    const { server } = dashboard;
+    const page = await signedUpPage(dashboard);
+    await nav(page, 'API Keys').click();
+    await page.getByRole('button', { name: 'Generate New Key' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Reporting');
+    await page.getByLabel('Test (sk_test_…)').check();
+    await page.getByLabel('Allowed endpoints').fill('GET /api/v1/api-keys');
+    await page.getByRole('button', { name: 'Generate key' }).click();
+    const secret = (await page.getByTestId('secret').textContent())!;
+    expect(secret).toMatch(/^sk_test_/);
+    await page.getByRole('button', { name: 'I have stored it safely' }).click();
+
+    const restricted = await callApi(server, secret);
+    expect([restricted.status, restricted.body.code]).toEqual([403, 'KEY_RESTRICTED']);
+
+    await page.getByRole('row').filter({ hasText: 'Reporting' }).getByRole('button', { name: 'Edit' }).click();
+    await expect(page.getByLabel('Allowed endpoints').inputValue()).resolves.toBe('GET /api/v1/api-keys');
+    await page.getByLabel('Allowed endpoints').fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved the changes to "Reporting"').waitFor();
+    expect((await callApi(server, secret)).status).toBe(200);
   });
 });

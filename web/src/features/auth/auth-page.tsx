@@ -4,6 +4,7 @@ import { api, ApiError } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { useSession } from '../../session';
+import { useAction } from '../../use-action';
 import { errorMessage } from '../../use-load';
 
 const MIN_PASSWORD = 10;
@@ -34,8 +35,7 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   const state = (useLocation().state ?? {}) as LocationState;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction(explain);
   const signUp = mode === 'signup';
 
   if (session) return <Navigate to={state.from ?? '/'} replace />;
@@ -54,16 +54,11 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
       setError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const next = signUp ? await api.signUp(email.trim(), password) : await api.signIn(email.trim(), password);
       signedIn(next);
       navigate(state.from ?? '/', { replace: true });
-    } catch (failure) {
-      setError(explain(failure));
-      setBusy(false);
-    }
+    });
   }
 
   return (

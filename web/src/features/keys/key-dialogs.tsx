@@ -3,18 +3,20 @@ import type { DashboardKey } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { Field } from '../../components/field';
-import { errorMessage } from '../../use-load';
+import { Options } from '../../components/options';
+import { useAction } from '../../use-action';
 
 export type KeyDialog =
   | { kind: 'revoke' | 'rotate' | 'delete'; key: DashboardKey }
   /** Delete of a used key: why it can't be, and the offer to deactivate instead. */
   | { kind: 'used'; key: DashboardKey; reason?: string };
 
+/** Values in seconds. */
 const GRACE_PERIODS = [
-  { seconds: 0, label: 'None: the old key stops working now' },
-  { seconds: 3600, label: '1 hour' },
-  { seconds: 86_400, label: '24 hours' },
-  { seconds: 604_800, label: '7 days (the longest)' },
+  { value: 0, label: 'None: the old key stops working now' },
+  { value: 3600, label: '1 hour' },
+  { value: 86_400, label: '24 hours' },
+  { value: 604_800, label: '7 days (the longest)' },
 ];
 
 interface KeyDialogsProps {
@@ -29,21 +31,9 @@ interface KeyDialogsProps {
 /** The confirmations of the key actions that cannot be undone, and the refusal to delete a used key. */
 export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate, onRotate }: KeyDialogsProps) {
   const { key } = dialog;
-  const [busy, setBusy] = useState(false);
   const [graceSeconds, setGraceSeconds] = useState(0);
   const [name, setName] = useState('');
-  const [error, setError] = useState<string>();
-
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (failure) {
-      setError(errorMessage(failure));
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAction();
 
   switch (dialog.kind) {
     case 'revoke':
@@ -75,11 +65,7 @@ export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate,
           <Field label="Grace period for the old key" hint="Time to deploy the new key before the old one is revoked.">
             {(control) => (
               <select {...control} value={graceSeconds} onChange={(event) => setGraceSeconds(Number(event.target.value))}>
-                {GRACE_PERIODS.map((period) => (
-                  <option key={period.seconds} value={period.seconds}>
-                    {period.label}
-                  </option>
-                ))}
+                <Options items={GRACE_PERIODS} />
               </select>
             )}
           </Field>

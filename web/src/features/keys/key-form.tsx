@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { QUOTA_PERIODS, type DashboardKey, type KeyInput, type KeyMode, type QuotaPeriod, type Quotas, type Restrictions } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { Field } from '../../components/field';
-import { errorMessage } from '../../use-load';
+import { useAction } from '../../use-action';
 
 const CATEGORIES = ['production', 'staging', 'development'];
 
@@ -88,8 +88,7 @@ interface KeyFormProps {
 export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
   const id = useId();
   const [values, setValues] = useState(() => initialValues(editing));
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -98,14 +97,7 @@ export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
       setError(parsed.error);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSubmit(parsed.input);
-    } catch (failure) {
-      setError(errorMessage(failure));
-      setBusy(false);
-    }
+    await run(() => onSubmit(parsed.input));
   }
 
   return (

@@ -3,6 +3,7 @@ import { Link } from 'react-router-dom';
 import { api, ApiError, QUOTA_PERIODS, type DashboardKey, type KeyInput } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { formatDateTime, formatLimit, formatNumber } from '../../components/format';
+import { TableHead } from '../../components/table-head';
 import { useSession } from '../../session';
 import { errorMessage, useLoad } from '../../use-load';
 import { KeyDialogs, type KeyDialog } from './key-dialogs';
@@ -211,21 +212,7 @@ export function KeysPage() {
             )
           ) : (
             <table className="table keys-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Category</th>
-                  <th scope="col">Mode</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Quota use</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Category', 'Mode', 'Key', 'Created', 'Last used', 'Status', 'Quota use', '']} />
               <tbody>{newestFirst(data.keys).map(row)}</tbody>
             </table>
           )}

@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, type LogFilters, type StatusClass } from '../../api';
+import { api, type DashboardKey, type LogFilters, type StatusClass } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDateTime, formatNumber } from '../../components/format';
+import { Options } from '../../components/options';
+import { TableHead } from '../../components/table-head';
 import { useLoad } from '../../use-load';
 
 const PAGE_SIZE = 50;
@@ -23,6 +25,10 @@ const STATUSES: { value: StatusClass | ''; label: string }[] = [
   { value: '429', label: '429 rate limited' },
   { value: '5xx', label: '5xx server error' },
 ];
+
+function keyOption(key: DashboardKey) {
+  return { value: key.id, label: `${key.name} (${key.prefix}...${key.last4})${key.status === 'revoked' ? ', revoked' : ''}` };
+}
 
 function statusClass(status: number): string {
   if (status < 300) return 'badge-active';
@@ -69,34 +75,21 @@ export function LogsPage() {
         <Field label="Key">
           {(control) => (
             <select {...control} value={key} onChange={(event) => apply({ key: event.target.value })}>
-              <option value="">All keys</option>
-              {keys.data?.keys.map((apiKey) => (
-                <option key={apiKey.id} value={apiKey.id}>
-                  {apiKey.name} ({apiKey.prefix}...{apiKey.last4}){apiKey.status === 'revoked' ? ', revoked' : ''}
-                </option>
-              ))}
+              <Options items={[{ value: '', label: 'All keys' }, ...(keys.data?.keys.map(keyOption) ?? [])]} />
             </select>
           )}
         </Field>
         <Field label="Status">
           {(control) => (
             <select {...control} value={status} onChange={(event) => apply({ status: event.target.value as StatusClass | '' })}>
-              {STATUSES.map((option) => (
-                <option key={option.value} value={option.value}>
-                  {option.label}
-                </option>
-              ))}
+              <Options items={STATUSES} />
             </select>
           )}
         </Field>
         <Field label="Time">
           {(control) => (
             <select {...control} value={range} onChange={(event) => apply({ range: event.target.value })}>
-              {RANGES.map((option) => (
-                <option key={option.value} value={option.value}>
-                  {option.label}
-                </option>
-              ))}
+              <Options items={RANGES} />
             </select>
           )}
         </Field>
@@ -124,17 +117,7 @@ export function LogsPage() {
                 {formatNumber(first + 1)}–{formatNumber(first + page.logs.length)} of {formatNumber(page.total)} {page.total === 1 ? 'request' : 'requests'}, newest first
               </p>
               <table className="table logs-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Endpoint</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Duration</th>
-                    <th scope="col">IP</th>
-                    <th scope="col">Credits</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Time', 'Key', 'Endpoint', 'Status', 'Duration', 'IP', 'Credits']} />
                 <tbody>
                   {page.logs.map((row) => (
                     <tr key={row.id}>

@@ -5,7 +5,8 @@ import { ErrorAlert, Notice } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { CopyButton } from '../../components/copy-button';
 import { formatDate, formatNumber } from '../../components/format';
-import { errorMessage, useLoad } from '../../use-load';
+import { useAction } from '../../use-action';
+import { useLoad } from '../../use-load';
 
 export function SiteDetailPage() {
   const { id = '' } = useParams();
@@ -13,19 +14,14 @@ export function SiteDetailPage() {
   const added = (useLocation().state as { added?: boolean } | null)?.added === true;
   const { data, error } = useLoad(() => api.site(id), [id]);
   const [confirming, setConfirming] = useState(false);
-  const [deleteError, setDeleteError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const deletion = useAction();
 
   async function remove() {
-    setBusy(true);
-    try {
+    setConfirming(false);
+    await deletion.run(async () => {
       await api.deleteSite(id);
-      navigate('/sites', { replace: true });
-    } catch (failure) {
-      setDeleteError(errorMessage(failure));
-      setBusy(false);
-      setConfirming(false);
-    }
+      navigate('/sites', { replace: true, state: { notice: `Deleted ${data?.site.domain ?? 'the site'}.` } });
+    });
   }
 
   return (
@@ -35,7 +31,7 @@ export function SiteDetailPage() {
       </p>
       <h1>{data?.site.domain ?? 'Site'}</h1>
       <ErrorAlert message={error} />
-      <ErrorAlert message={deleteError} />
+      <ErrorAlert message={deletion.error} />
       {data && (
         <>
           <Notice message={added ? `${data.site.domain} is added. Put the snippet below on its pages to start counting visits.` : undefined} />
@@ -80,7 +76,7 @@ export function SiteDetailPage() {
           </section>
 
           {confirming && (
-            <ConfirmDialog title={`Delete ${data.site.domain}?`} confirmLabel="Delete site" danger busy={busy} onConfirm={remove} onCancel={() => setConfirming(false)}>
+            <ConfirmDialog title={`Delete ${data.site.domain}?`} confirmLabel="Delete site" danger busy={deletion.busy} onConfirm={remove} onCancel={() => setConfirming(false)}>
               <p>The tracking snippet on its pages stops counting. This cannot be undone.</p>
             </ConfirmDialog>
           )}

@@ -1,18 +1,26 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
-import { api } from '../../api';
-import { ErrorAlert } from '../../components/alert';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../../api';
+import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDate, formatLimit, formatNumber } from '../../components/format';
+import { TableHead } from '../../components/table-head';
+import { useAction } from '../../use-action';
 import { errorMessage, useLoad } from '../../use-load';
-import { parseDomain } from './domain';
+
+function explainRefusal(failure: unknown): string {
+  if (failure instanceof ApiError && failure.code === 'VALIDATION_ERROR' && failure.message.startsWith('domain:')) {
+    return 'That is not a domain name. Enter the host name only, such as example.com or blog.example.com.';
+  }
+  return errorMessage(failure);
+}
 
 export function SitesPage() {
   const navigate = useNavigate();
   const { data, error } = useLoad(() => Promise.all([api.sites(), api.plan()]));
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const [domain, setDomain] = useState('');
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const adding = useAction(explainRefusal);
 
   const sites = data?.[0].sites;
   const plan = data?.[1].plan;
@@ -20,25 +28,21 @@ export function SitesPage() {
 
   async function add(event: FormEvent) {
     event.preventDefault();
-    const parsed = parseDomain(domain);
-    if ('error' in parsed) {
-      setFormError(parsed.error);
+    if (domain.trim() === '') {
+      adding.setError('Enter the domain of the site, such as example.com.');
       return;
     }
-    setBusy(true);
-    setFormError(undefined);
-    try {
-      const { site } = await api.addSite(parsed.domain);
+    // The server normalizes what people paste (https://Example.com/ → example.com) and says what is wrong.
+    await adding.run(async () => {
+      const { site } = await api.addSite(domain);
       navigate(`/sites/${site.id}`, { state: { added: true } });
-    } catch (failure) {
-      setFormError(errorMessage(failure));
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <>
       <h1>Sites</h1>
+      <Notice message={notice} />
       <ErrorAlert message={error} />
       {sites && plan && (
         <>
@@ -62,18 +66,18 @@ export function SitesPage() {
                       placeholder="example.com"
                       autoComplete="off"
                       spellCheck={false}
-                      aria-invalid={formError !== undefined}
+                      aria-invalid={adding.error !== undefined}
                       value={domain}
                       onChange={(event) => setDomain(event.target.value)}
                     />
                   )}
                 </Field>
-                <button type="submit" className="button" disabled={busy}>
+                <button type="submit" className="button" disabled={adding.busy}>
                   Add site
                 </button>
               </form>
             )}
-            <ErrorAlert message={formError} />
+            <ErrorAlert message={adding.error} />
           </section>
 
           <section className="card">
@@ -82,13 +86,7 @@ export function SitesPage() {
               <p className="empty">No sites yet. Add the domain of a website above to get its site key and tracking snippet.</p>
             ) : (
               <table className="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Domain</th>
-                    <th scope="col">Events this month</th>
-                    <th scope="col">Added</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Domain', 'Events this month', 'Added']} />
                 <tbody>
                   {sites.map((site) => (
                     <tr key={site.id}>
