@@ -147,4 +147,29 @@ describe('the dashboard refuses clearly', () => {
     await page.getByText('Saved the changes to "Reporting"').waitFor();
     expect((await callApi(server, secret)).status).toBe(200);
   });
+
+  it('pages through the logs 50 at a time and filters them by status class and key', async () => {
+    const { server } = dashboard;
+    const page = await signedUpPage(dashboard);
+    const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Busy key' })).body;
+    const idle = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Idle key' })).body;
+    // The test server's clock stands still, so the account's 10 per second let 10 through and refuse the rest with 429.
+    const statuses: number[] = [];
+    for (let i = 0; i < 55; i++) statuses.push((await callApi(server, key.secret)).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+
+    await nav(page, 'Logs').click();
+    await page.getByText('1–50 of 55 requests').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('51–55 of 55 requests').waitFor();
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByText('1–50 of 55 requests').waitFor();
+
+    await page.getByLabel('Status').selectOption('2xx');
+    await page.getByText('1–10 of 10 requests').waitFor();
+    await expect(page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).resolves.toBe('/dashboard/api/logs.csv?status=2xx');
+    await page.getByLabel('Key').selectOption(idle.key.id);
+    await page.getByText('No requests match these filters').waitFor();
+    await screenshots(page, 'logs-filtered-empty');
+  });
 });

@@ -108,7 +108,7 @@ export function LogsPage() {
           {page.logs.length === 0 ? (
             <p className="empty">
               {Object.keys(filters).length > 0
-                ? 'No requests match these filters. Widen the time range or choose All keys.'
+                ? 'No requests match these filters. Try All keys, Any status or Any time.'
                 : 'No requests yet. Every call to the REST API with one of your keys appears here, refused ones included.'}
             </p>
           ) : (
