@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
+import { INGESTION_ENV, measureIngestion } from './ingestion.js';
 import { measureVerification } from './verification.js';
 
 const CONNECTIONS = 50;
@@ -112,11 +113,11 @@ async function stop(child: ChildProcess): Promise<void> {
 const dataDir = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
 const plansFile = join(dataDir, 'plans.json');
 writeFileSync(plansFile, JSON.stringify(BENCH_PLAN));
-const env = { DATA_DIR: dataDir, PLANS_FILE: plansFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+const env = { DATA_DIR: dataDir, PLANS_FILE: plansFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...INGESTION_ENV };
 const children: ChildProcess[] = [];
 try {
   const { account_id: account } = cli(env, 'create-account', '--email', 'bench@example.com', '--password', 'bench password 123', '--plan', 'bench');
-  cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
+  const { key: siteKey } = cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
   const { id: keyId, key } = cli(env, 'create-key', '--account', account!, '--name', 'bench', ...BENCH_QUOTAS);
   const auth = { authorization: `Bearer ${key}` };
 
@@ -140,6 +141,7 @@ try {
   }
   const baseline = median(baselines);
   const pipeline = median(pipelines);
+  const ingestion = await measureIngestion(keygateUrl, siteKey!, CONNECTIONS, SECONDS, WARMUP_SECONDS);
   await Promise.all(children.map(stop));
   const logged = (cli(env, 'logs', '--key', keyId!, '--limit', '0') as unknown as { count: number }).count;
 
@@ -157,9 +159,10 @@ try {
   console.log(`\nratio b/a by req/s: ${byThroughput.toFixed(2)} (target ≥ 0.70)`);
   console.log(`ratio b/a by server CPU per request: ${byCpu.toFixed(2)} (target ≥ 0.70)`);
   console.log(`b) p99: ${pipeline.p99} ms (target ≤ 10 ms)`);
+  console.log(`ingestion: POST /api/v1/collect ${Math.round(ingestion.eventsPerSecond)} events/s committed, ratio to a) ${(ingestion.eventsPerSecond / baseline.requestsPerSecond).toFixed(2)} (target ≥ 0.60), refused ${ingestion.refused}`);
   console.log(`request log rows committed for b) and its warm-up: ${logged.toLocaleString('en')}`);
   console.log(`verification (hash + lookup + limiter + quotas, warm cache, one core): ${Math.round(verification).toLocaleString('en')} ops/s (target ≥ 200,000)`);
-  if (baseline.non2xx + pipeline.non2xx > 0) {
+  if (baseline.non2xx + pipeline.non2xx + ingestion.refused > 0) {
     console.error('some requests were not answered 200: the figures above are not comparable');
     process.exitCode = 1;
   }

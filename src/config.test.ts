@@ -12,6 +12,9 @@ describe('configuration', () => {
     const config = loadConfig({}, cwd);
     expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', dataDir: join(cwd, 'data'), storage: { kind: 'sqlite', path: join(cwd, 'data', 'keygate.db') } });
     expect(config).toMatchObject({ authFailLimit: 10, authFailWindowSeconds: 60, authBlockSeconds: 900, trustProxy: [], logLevel: 'info' });
+    expect(config.collectLimits).toEqual({ sitePerSecond: 100, ipPerSecond: 20 });
+    expect(loadConfig({ COLLECT_SITE_PER_SECOND: '5', COLLECT_IP_PER_SECOND: '2' }, cwd).collectLimits).toEqual({ sitePerSecond: 5, ipPerSecond: 2 });
+    expect(() => loadConfig({ COLLECT_IP_PER_SECOND: '0' }, cwd)).toThrow(/COLLECT_IP_PER_SECOND/);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { BlockList, isIP } from 'node:net';
+import type { CollectLimits } from './core/ports.js';
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -18,6 +19,8 @@ export interface Config {
   authBlockSeconds: number;
   plansFile: string | undefined;
   logLevel: string;
+  /** Tracking hits admitted per rolling second (SPEC §6). */
+  collectLimits: Readonly<CollectLimits>;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -84,5 +87,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authBlockSeconds: integer(merged, 'AUTH_BLOCK_S', 900, 1, 7 * 86_400),
     plansFile: merged.PLANS_FILE ? resolve(cwd, merged.PLANS_FILE) : undefined,
     logLevel,
+    collectLimits: Object.freeze({
+      sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
+      ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
+    }),
   });
 }

@@ -12,11 +12,14 @@ async function main(): Promise<void> {
   const app = await buildApp({ services, config, logger });
   await app.listen({ port: config.port, host: config.host });
 
-  const prune = () =>
-    services.requestLogs.prune().then(
-      (deleted) => deleted > 0 && logger.info({ deleted }, 'pruned request logs past their plan\'s retention'),
-      (error: unknown) => logger.error({ err: error }, 'pruning request logs failed'),
+  const pruneEvery = (what: string, prune: () => Promise<number>) => () =>
+    prune().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, `pruned ${what} past their retention`),
+      (error: unknown) => logger.error({ err: error }, `pruning ${what} failed`),
     );
+  const pruneLogs = pruneEvery('request logs', () => services.requestLogs.prune());
+  const pruneEvents = pruneEvery('raw events', () => services.events.prune());
+  const prune = () => pruneLogs().then(pruneEvents);
   void prune();
   const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
 

@@ -1,3 +1,4 @@
+import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
@@ -23,5 +24,6 @@ export async function openKeygate(config: Config, clock: Clock = systemClock): P
     clock,
   );
   const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
-  return createServices({ store, plans, failedAuth, limiter, clock });
+  const collectLimiter = new MemoryCollectLimiter(clock);
+  return createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits: config.collectLimits, clock });
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
@@ -17,7 +18,9 @@ beforeEach(async () => {
   const store = await openSqliteStore(':memory:');
   const failedAuth = new MemoryFailedAuthLimiter({ limit: 10, windowMs: 60_000, blockMs: 900_000 }, clock);
   const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
-  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, clock });
+  const collectLimiter = new MemoryCollectLimiter(clock);
+  const collectLimits = { sitePerSecond: 100, ipPerSecond: 20 };
+  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, clock });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });
 afterEach(() => services.store.close());

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'QUOTA_EXCEEDED'
   | 'SITE_NOT_FOUND'
   | 'KEY_NOT_FOUND'
+  | 'INVALID_SITE_KEY'
   | 'VALIDATION_ERROR'
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'

@@ -18,6 +18,9 @@ export interface SiteStore {
   insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'>;
   listByAccount(accountId: string): Promise<Site[]>;
   find(id: string): Promise<Site | undefined>;
+  /** The site a tracking hit names by its public site key. */
+  findByKey(siteKey: string): Promise<Site | undefined>;
+  /** Deletes the site with its events and their rollups. */
   delete(id: string): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export interface Store {
   audit: AuditStore;
   keyChanges: KeyChangeSignal;
   requestLogs: RequestLogStore;
+  events: EventStore;
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -185,4 +189,68 @@ export interface RequestLogStore extends UsageHistory {
   daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]>;
   /** Deletes entries of accounts on each plan older than that plan's retention; returns how many. */
   prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number>;
+}
+
+/** One tracked hit (SPEC §6) as the server stamped and classified it. */
+export interface TrackedEvent {
+  siteId: string;
+  time: Millis;
+  url: string;
+  /** The URL's path, without query or fragment. */
+  path: string;
+  referrer: string | null;
+  /** The referrer's host name; null when there was no referrer. */
+  referrerHost: string | null;
+  userAgent: string | null;
+  /** The bot's name; null for a human. */
+  bot: string | null;
+}
+
+/** UTC days, as whole days since the epoch, both ends included. */
+export interface DayRange {
+  from: number;
+  to: number;
+}
+
+/** What the stats break events down by, besides human and bot. */
+export type EventDimension = 'bot' | 'path' | 'referrer';
+
+export interface DayCount {
+  day: number;
+  humans: number;
+  bots: number;
+}
+
+/**
+ * Tracked events, with per-site daily rollups maintained on write, so that counts and stats
+ * read a row per day (and per value) however many events there were.
+ */
+export interface EventStore {
+  /** Commits the events and the rollups they add to in one transaction. */
+  append(events: readonly TrackedEvent[]): Promise<void>;
+  /** Events per site of the account within `days`; sites without any are left out. */
+  countsByAccount(accountId: string, days: DayRange): Promise<Map<string, number>>;
+  /** Humans and bots per day of the site within `days`, ascending; days without events are left out. */
+  dailyCounts(siteId: string, days: DayRange): Promise<DayCount[]>;
+  /** The `limit` values of `dimension` with the most events within `days`, most first (ties by value). */
+  top(siteId: string, dimension: EventDimension, days: DayRange, limit: number): Promise<Array<{ value: string; events: number }>>;
+  /** Deletes raw events older than `before` (the rollups stay); returns how many. */
+  prune(before: Millis): Promise<number>;
+}
+
+/** Tracking hits admitted per rolling second (SPEC §6: 100 per site key, 20 per client IP). */
+export interface CollectLimits {
+  sitePerSecond: number;
+  ipPerSecond: number;
+}
+
+/** Which per-second limit refused a tracking hit. */
+export type CollectRefusal = 'site' | 'ip';
+
+/**
+ * SPEC §6's exact rolling one-second limits on tracking hits, per site key and per client
+ * IP, checked and consumed as one step: a hit refused by either consumes neither.
+ */
+export interface CollectLimiter {
+  admit(siteKey: string, ip: string, limits: CollectLimits): Promise<'ok' | CollectRefusal>;
 }

@@ -1,8 +1,8 @@
+import { DAY_MS } from '../lib/utc-days.js';
 import type { ApiKey, Millis, QuotaWindow } from './model.js';
 import type { UsageHistory } from './ports.js';
 import { MINUTE_MS, MinuteBuckets } from './rolling-windows.js';
 
-const DAY_MS = 86_400_000;
 /** Rolling quota windows, in the order of the counter's window indexes. */
 export const ROLLING_QUOTAS = ['daily', 'weekly', 'monthly'] as const;
 export const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;

@@ -1,56 +1,11 @@
 import type { Clock } from '../lib/clock.js';
 import { csvLine } from '../lib/csv.js';
+import { dateOfDay, dayOf } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
 import type { PlanTable } from './plans.js';
 import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
 import { isoTime } from './views.js';
-
-const MAX_BATCH = 1000;
-
-interface Waiting {
-  entry: RequestLogEntry;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Group commit for request logs (SPEC §4): `append` resolves once the entry is committed,
- * so a response sent after it is never lost to a crash. Entries that arrive while a batch
- * is being written wait for the next batch; one transaction carries them all.
- */
-export class GroupCommitLog {
-  private queue: Waiting[] = [];
-  private writing: Promise<void> | undefined;
-
-  constructor(private readonly store: Pick<RequestLogStore, 'append'>) {}
-
-  append(entry: RequestLogEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
-      // The first entry of a batch waits one turn of the event loop for its companions.
-      if (!this.writing) this.writing = new Promise((start) => setImmediate(start)).then(() => this.drain());
-    });
-  }
-
-  /** Resolves when everything appended so far is committed (for shutdown). */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        await this.store.append(batch.map((waiting) => waiting.entry));
-        for (const waiting of batch) waiting.resolve();
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
-    }
-    this.writing = undefined;
-  }
-}
 
 /** A log row as the CLI and the dashboard show it. */
 export function requestLogView(entry: RequestLogEntry) {
@@ -82,7 +37,6 @@ export const MAX_LOG_PAGE = 10_000;
 export const MAX_CSV_ROWS = 100_000;
 const CSV_SLICE = 1000;
 const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'id'] as const;
-const DAY_MS = 86_400_000;
 /** The overview chart's span: today and the 29 UTC days before it. */
 export const CHART_DAYS = 30;
 
@@ -134,12 +88,12 @@ export class RequestLogService {
 
   /** Requests and errors per UTC day over the last CHART_DAYS days, oldest first, zeros included. */
   async perDay(accountId: string) {
-    const today = Math.floor(this.opts.clock.now() / DAY_MS);
+    const today = dayOf(this.opts.clock.now());
     const first = today - CHART_DAYS + 1;
     const counted = new Map((await this.opts.store.daily(accountId, first, today)).map((row) => [row.day, row]));
     return Array.from({ length: CHART_DAYS }, (_, i) => {
       const day = first + i;
-      return { date: isoTime(day * DAY_MS).slice(0, 10), requests: counted.get(day)?.requests ?? 0, errors: counted.get(day)?.errors ?? 0 };
+      return { date: dateOfDay(day), requests: counted.get(day)?.requests ?? 0, errors: counted.get(day)?.errors ?? 0 };
     });
   }
 

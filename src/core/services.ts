@@ -3,27 +3,30 @@ import { AccountService } from './accounts.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
+import { EventService } from './events.js';
+import { GroupCommit } from './group-commit.js';
 import type { PlanTable } from './plans.js';
-import type { FailedAuthLimiter, Store, UsageLimiter } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
-import { GroupCommitLog, RequestLogService } from './request-logs.js';
+import { RequestLogService } from './request-logs.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 
 export interface Services {
   accounts: AccountService;
   sites: SiteService;
+  events: EventService;
   keys: ApiKeyService;
   sessions: SessionService;
   audit: AuditLog;
   gate: RequestGate;
   requestLogs: RequestLogService;
-  /** Where the HTTP layer appends a request's log row before answering. */
-  logWriter: GroupCommitLog;
+  /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
+  logWriter: GroupCommit<RequestLogEntry>;
   failedAuth: FailedAuthLimiter;
   store: Store;
   clock: Clock;
-  /** Commits pending log rows, then closes storage. */
+  /** Commits pending log rows and events, then closes storage. */
   close(): Promise<void>;
 }
 
@@ -32,17 +35,22 @@ export interface ServiceParts {
   plans: PlanTable;
   failedAuth: FailedAuthLimiter;
   limiter: UsageLimiter;
+  collectLimiter: CollectLimiter;
+  collectLimits: CollectLimits;
   clock: Clock;
 }
 
-export function createServices({ store, plans, failedAuth, limiter, clock }: ServiceParts): Services {
+export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
+  const sites = new SiteService({ store, accounts, audit, clock });
+  const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
   const authenticator = new Authenticator({ store, plans, failedAuth, clock });
-  const logWriter = new GroupCommitLog(store.requestLogs);
+  const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
   return {
     accounts,
-    sites: new SiteService({ store, accounts, audit, clock }),
+    sites,
+    events,
     keys: new ApiKeyService({ store, accounts, audit, clock }),
     sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
     audit,
@@ -53,7 +61,7 @@ export function createServices({ store, plans, failedAuth, limiter, clock }: Ser
     store,
     clock,
     async close() {
-      await logWriter.flush();
+      await Promise.all([logWriter.flush(), events.flush()]);
       await store.close();
     },
   };

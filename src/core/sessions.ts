@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
+import { DAY_MS } from '../lib/utc-days.js';
 import { normalizeEmail, type AccountService } from './accounts.js';
 import type { AuditLog } from './audit.js';
 import { KeygateError } from './errors.js';
@@ -9,7 +10,7 @@ import type { Account, Millis } from './model.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
 
 /** A session lasts 30 days from sign-in, however active (absolute expiry); signing in again starts a new one. */
-export const SESSION_LIFETIME_MS = 30 * 86_400_000;
+export const SESSION_LIFETIME_MS = 30 * DAY_MS;
 /** How often, at most, a session's last_seen_at is written. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 

@@ -1,3 +1,5 @@
+import { dateOfDay } from '../lib/utc-days.js';
+import type { SiteStats } from './events.js';
 import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site } from './model.js';
 import type { Plan } from './plans.js';
 
@@ -21,6 +23,26 @@ export interface SiteView {
 
 export function siteView(site: Site, eventsThisMonth: number): SiteView {
   return { id: site.id, domain: site.domain, key: site.siteKey, events_this_month: eventsThisMonth, created_at: isoTime(site.createdAt) };
+}
+
+/** SPEC §5's stats answer. */
+export function siteStatsView(stats: SiteStats) {
+  let humans = 0;
+  let bots = 0;
+  for (const day of stats.daily) {
+    humans += day.humans;
+    bots += day.bots;
+  }
+  return {
+    site_id: stats.siteId,
+    from: dateOfDay(stats.days.from),
+    to: dateOfDay(stats.days.to),
+    totals: { events: humans + bots, humans, bots },
+    days: stats.daily.map((day) => ({ date: dateOfDay(day.day), humans: day.humans, bots: day.bots })),
+    top_bots: stats.topBots.map(({ value, events }) => ({ name: value, events })),
+    top_paths: stats.topPaths.map(({ value, events }) => ({ path: value, events })),
+    top_referrers: stats.topReferrers.map(({ value, events }) => ({ referrer: value, events })),
+  };
 }
 
 export interface KeyView {

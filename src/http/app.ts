@@ -10,9 +10,11 @@ import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { handleError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { siteRoutes } from './routes/sites.js';
+import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
 
 declare module 'fastify' {
@@ -37,7 +39,7 @@ export interface AppOptions {
   webRoot?: string;
 }
 
-/** The whole HTTP surface: REST API, dashboard API and SPA, operation endpoints, OpenAPI document and reference. */
+/** The whole HTTP surface: REST API, tracking, dashboard API and SPA, operation endpoints, OpenAPI document and reference. */
 export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB_ROOT }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
@@ -85,6 +87,9 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { services });
+  // Tracking takes public site keys: beside the API-key scope, never inside it.
+  await app.register(trackingScriptRoutes);
+  await app.register(collectRoutes, { services, prefix: '/api/v1' });
   await app.register(
     async (api) => {
       api.decorateRequest('keyUse', undefined);

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
+import type { GroupCommit } from '../core/group-commit.js';
 import type { RequestLogEntry } from '../core/ports.js';
-import type { GroupCommitLog } from '../core/request-logs.js';
 import { newId } from '../lib/ids.js';
 import type { KeyUse } from './api-key-auth.js';
 
@@ -46,13 +46,13 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
  * The onSend hook of the API-key routes: the answer leaves only once its log row is
  * committed (SPEC §4), so a crash never loses a request a client saw answered.
  */
-export function logRequests(log: GroupCommitLog) {
+export function logRequests(log: GroupCommit<RequestLogEntry>) {
   return async function commitRequestLog(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const use = request.keyUse;
     if (!use) return payload;
     // Cleared first: if the commit fails, the 500 that follows is not logged again.
     request.keyUse = undefined;
-    await log.append(logEntry(request, reply, use));
+    await log.add(logEntry(request, reply, use));
     return payload;
   };
 }

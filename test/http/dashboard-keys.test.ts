@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
 import { signUp, type DashboardClient } from './dashboard-client.js';
@@ -16,9 +18,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 let names = 0;
+/** Every secret issued in this file. */
+const secrets: string[] = [];
 async function create(client: DashboardClient, body: Record<string, unknown> = {}) {
   const result = await client.request('POST', '/keys', { name: `key ${++names}`, ...body });
   expect(result.status, result.text).toBe(201);
+  secrets.push(result.body.secret);
   return result.body as { key: any; secret: string };
 }
 
@@ -150,6 +155,7 @@ describe('key lifecycle', () => {
     const result = await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 60 });
     expect(result.status, result.text).toBe(201);
     expect(result.body.secret).toMatch(/^sk_live_/);
+    secrets.push(result.body.secret);
     expect(result.body.key).toMatchObject({ name: 'Rotor (rotated)', quotas: { monthly: 50 }, status: 'active' });
     expect(result.body.previous).toMatchObject({ id: key.id, status: 'rotating' });
     const ids = (await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id);
@@ -166,8 +172,10 @@ describe('key lifecycle', () => {
     const bare = await owner.request('POST', `/keys/${key.id}/rotate`);
     expect(bare.status, bare.text).toBe(201);
     expect(bare.body.previous.status).toBe('revoked');
+    secrets.push(bare.body.secret);
     const named = await owner.request('POST', `/keys/${bare.body.key.id}/rotate`, { name: 'Fresh' });
     expect(named.body.key.name).toBe('Fresh');
+    secrets.push(named.body.secret);
   });
 
   it('deletes a never-used key, and refuses a used one with 409 KEY_USED suggesting deactivation', async () => {
@@ -206,5 +214,19 @@ describe('another account', () => {
     const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
     expect(listed).toMatchObject({ name: key.name, status: 'active' });
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+  });
+});
+
+describe('secrets', () => {
+  it('never wrote an issued secret, or its random part, to a log line or the database', () => {
+    expect(secrets.length).toBeGreaterThan(10);
+    const db = new BetterSqlite3(join(server.dataDir, 'keygate.db'), { readonly: true });
+    try {
+      const rows = JSON.stringify(['api_keys', 'audit_log', 'request_logs'].map((table) => db.prepare(`select * from ${table}`).all()));
+      for (const secret of secrets) expect(rows).not.toContain(secret.slice(8, 34));
+    } finally {
+      db.close();
+    }
+    for (const line of server.logs) for (const secret of secrets) expect(line).not.toContain(secret.slice(8, 34));
   });
 });

@@ -41,12 +41,13 @@ describe('with a built dashboard', () => {
   });
 
   it('keeps the JSON 404 for API paths, server paths, missing assets by other methods, and non-GET requests', async () => {
-    for (const path of ['/api/v1/nothing', '/api/', '/dashboard/api/nothing', '/dashboard/api/', '/t.js', '/docs/nothing-here']) {
+    for (const path of ['/api/v1/nothing', '/api/', '/dashboard/api/nothing', '/dashboard/api/', '/docs/nothing-here', '/t.js/nothing']) {
       expectError(await server.call(path), 404, 'NOT_FOUND');
     }
     expectError(await server.call('/signin', { method: 'POST' }), 404, 'NOT_FOUND');
     expectError(await server.call('/sites', { method: 'DELETE' }), 404, 'NOT_FOUND');
     expect((await server.call('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await server.call('/t.js')).headers.get('content-type')).toMatch(/javascript/);
     expect((await server.call('/openapi.json')).body.openapi).toBe('3.1.0');
   });
 

@@ -97,7 +97,40 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('api_keys').addColumn('usage_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
-  // Named 0004 so that it sorts after 0003_events, which another branch adds.
+  '0003_events': {
+    async up(db: Kysely<any>) {
+      // Raw hits, appended in `seq` order like request_logs; kept for a while, then pruned by time.
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => c.primaryKey())
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('referrer', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('bot', 'text')
+        .execute();
+      await db.schema.createIndex('events_by_time').on('events').column('time').execute();
+      // Rollups, the only thing counts and stats read. `day` is whole UTC days since the epoch.
+      await db.schema
+        .createTable('event_days')
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('humans', 'bigint', (c) => c.notNull())
+        .addColumn('bots', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_days_pk', ['site_id', 'day'])
+        .execute();
+      await db.schema
+        .createTable('event_day_values')
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'text', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('events', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_day_values_pk', ['site_id', 'dimension', 'day', 'value'])
+        .execute();
+    },
+  },
   '0004_sessions_audit': {
     async up(db: Kysely<any>) {
       await db.schema

@@ -46,6 +46,20 @@ export interface Database {
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
   key_usage: { key_id: string; minute: number; count: number };
+  /** Raw tracked hits; `bot` is null for a human. Pruned after a retention period. */
+  events: {
+    seq: Generated<number>;
+    site_id: string;
+    time: number;
+    url: string;
+    referrer: string | null;
+    user_agent: string | null;
+    bot: string | null;
+  };
+  /** Events per site and UTC day (days since the epoch). */
+  event_days: { site_id: string; day: number; humans: number; bots: number };
+  /** Events per site, dimension (`bot`, `path`, `referrer` host), UTC day and value. */
+  event_day_values: { site_id: string; dimension: string; day: number; value: string; events: number };
   /** Dashboard sessions, by the SHA-256 of their id. */
   sessions: { id_hash: string; user_id: string; account_id: string; created_at: number; expires_at: number; last_seen_at: number };
   /** Who changed what; `details` is JSON text, `user_id` null for operators and API keys. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditAction, AuditEntry } from '../../core/model.js';
 import type { AuditStore, LoggedAuditEntry, Position } from '../../core/ports.js';
+import { newestFirstPage } from './keyset.js';
 import type { Database } from './schema.js';
 
 export class SqlAuditStore implements AuditStore {
@@ -24,20 +25,13 @@ export class SqlAuditStore implements AuditStore {
   }
 
   async list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]> {
-    let query = this.db.selectFrom('audit_log').where('audit_log.account_id', '=', accountId);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('audit_log.time', '<', after.time), eb.and([eb('audit_log.time', '=', after.time), eb('audit_log.seq', '<', after.seq)])]),
-      );
-    }
-    const rows = await query
+    const query = this.db
+      .selectFrom('audit_log')
       .leftJoin('users', 'users.id', 'audit_log.user_id')
       .selectAll('audit_log')
       .select('users.email')
-      .orderBy('audit_log.time', 'desc')
-      .orderBy('audit_log.seq', 'desc')
-      .limit(limit)
-      .execute();
+      .where('audit_log.account_id', '=', accountId);
+    const rows = await newestFirstPage(query, 'audit_log', after, limit).execute();
     return rows.map((row) => ({
       seq: Number(row.seq),
       id: row.id,

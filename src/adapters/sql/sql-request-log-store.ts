@@ -3,13 +3,14 @@ import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { DailyRequests, LoggedRequest, Position, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
-import { arg, PreparedQuery } from './prepared.js';
+import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
+import { DAY_MS } from '../../lib/utc-days.js';
+import { newestFirstPage } from './keyset.js';
+import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 type LogRow = Omit<Selectable<Database['request_logs']>, 'seq'>;
 
-const PRUNE_SLICE = 5000;
-const DAY_MS = 86_400_000;
 const USAGE_KEPT_MS = 31 * DAY_MS;
 
 function toRow(entry: RequestLogEntry): LogRow {
@@ -70,10 +71,8 @@ function summarize(entries: readonly RequestLogEntry[]) {
 
 /** The batch's statements, compiled once: a batch runs them once per row, key and minute. */
 function batchStatements(db: Kysely<Database>) {
-  const columns = Object.keys(toRow({} as RequestLogEntry)) as Array<keyof LogRow>;
   return {
-    columns,
-    insertLog: new PreparedQuery(db.insertInto('request_logs').values(Object.fromEntries(columns.map((column, i) => [column, arg(i)])) as LogRow)),
+    insertLog: new PreparedInsert<LogRow>(db, 'request_logs', Object.keys(toRow({} as RequestLogEntry)) as Array<keyof LogRow>),
     addMinute: new PreparedQuery(
       db
         .insertInto('key_usage')
@@ -107,12 +106,9 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async append(entries: readonly RequestLogEntry[]): Promise<void> {
-    const { columns, insertLog, addMinute, addTotal } = this.batch;
+    const { insertLog, addMinute, addTotal } = this.batch;
     await this.db.transaction().execute(async (trx) => {
-      for (const entry of entries) {
-        const row = toRow(entry);
-        await insertLog.run(trx, ...columns.map((column) => row[column]));
-      }
+      for (const entry of entries) await insertLog.run(trx, toRow(entry));
       for (const [keyId, usage] of summarize(entries)) {
         for (const [minute, count] of usage.minutes) await addMinute.run(trx, keyId, minute, count);
         await addTotal.run(trx, keyId, usage.accepted);
@@ -128,20 +124,11 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]> {
-    let query = matching(this.db.selectFrom('request_logs'), filter);
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('request_logs.time', '<', after.time), eb.and([eb('request_logs.time', '=', after.time), eb('request_logs.seq', '<', after.seq)])]),
-      );
-    }
-    const rows = await query
+    const query = matching(this.db.selectFrom('request_logs'), filter)
       .leftJoin('api_keys', 'api_keys.id', 'request_logs.key_id')
       .selectAll('request_logs')
-      .select('api_keys.name as key_name')
-      .orderBy('request_logs.time', 'desc')
-      .orderBy('request_logs.seq', 'desc')
-      .limit(limit)
-      .execute();
+      .select('api_keys.name as key_name');
+    const rows = await newestFirstPage(query, 'request_logs', after, limit).execute();
     return rows.map((row) => ({ ...fromRow(row), seq: Number(row.seq), keyName: row.key_name }));
   }
 
@@ -166,8 +153,7 @@ export class SqlRequestLogStore implements RequestLogStore {
   async prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number> {
     let deleted = 0;
     for (const [plan, days] of retentionDaysByPlan) {
-      // In slices, yielding between them: one huge DELETE would stall every request behind it.
-      for (;;) {
+      deleted += await deleteInSlices(async () => {
         const result = await this.db
           .deleteFrom('request_logs')
           .where('id', 'in', (eb) =>
@@ -179,11 +165,8 @@ export class SqlRequestLogStore implements RequestLogStore {
               .limit(PRUNE_SLICE),
           )
           .executeTakeFirst();
-        const slice = Number(result.numDeletedRows);
-        deleted += slice;
-        if (slice < PRUNE_SLICE) break;
-        await new Promise((resume) => setImmediate(resume));
-      }
+        return Number(result.numDeletedRows);
+      });
     }
     await this.db.deleteFrom('key_usage').where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS)).execute();
     return deleted;

@@ -1,9 +1,10 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, AuditStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
+import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAuditStore } from './sql-audit-store.js';
+import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlSessionStore } from './sql-session-store.js';
 import type { Database } from './schema.js';
@@ -105,9 +106,12 @@ class SqlAccountStore implements AccountStore {
 class SqlSiteStore implements SiteStore {
   /** Every GET /api/v1/sites runs this. */
   private readonly sitesOfAccount: PreparedQuery<Selectable<Database['sites']>>;
+  /** Every tracking hit runs this. */
+  private readonly siteOfKey: PreparedQuery<Selectable<Database['sites']>>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.sitesOfAccount = new PreparedQuery(db.selectFrom('sites').selectAll().where('account_id', '=', arg(0)).orderBy('created_at').orderBy('id'));
+    this.siteOfKey = new PreparedQuery(db.selectFrom('sites').selectAll().where('site_key', '=', arg(0)));
   }
 
   async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
@@ -138,8 +142,19 @@ class SqlSiteStore implements SiteStore {
     return row && siteFromRow(row);
   }
 
+  async findByKey(siteKey: string): Promise<Site | undefined> {
+    const [row] = await this.siteOfKey.rows(this.db, siteKey);
+    return row && siteFromRow(row);
+  }
+
   async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('sites').where('id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('sites').where('id', '=', id).execute();
+      await trx.deleteFrom('event_days').where('site_id', '=', id).execute();
+      await trx.deleteFrom('event_day_values').where('site_id', '=', id).execute();
+      // Raw events have no index by site (it would slow every append): a rare full scan.
+      await trx.deleteFrom('events').where('site_id', '=', id).execute();
+    });
   }
 }
 
@@ -243,6 +258,7 @@ export class SqlStore implements Store {
   readonly sessions: SessionStore;
   readonly audit: AuditStore;
   readonly requestLogs: RequestLogStore;
+  readonly events: EventStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -254,6 +270,7 @@ export class SqlStore implements Store {
     this.sessions = new SqlSessionStore(db);
     this.audit = new SqlAuditStore(db);
     this.requestLogs = new SqlRequestLogStore(db);
+    this.events = new SqlEventStore(db);
   }
 
   async ping(): Promise<void> {

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
 import { planView } from '../../core/views.js';
-import { dashboardSiteView } from './sites.js';
+import { sitesOf } from './sites.js';
 
 /** The Overview page and the Plan page. */
 export const overviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get('/overview', async (request) => {
     const accountId = request.owner.account.id;
-    const sites = (await services.sites.listSites(accountId)).map(dashboardSiteView);
+    const sites = await sitesOf(services, accountId);
     return {
       sites,
       events_this_month: sites.reduce((sum, site) => sum + site.events_this_month, 0),

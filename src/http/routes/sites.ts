@@ -1,13 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { siteView } from '../../core/views.js';
+import { siteStatsView, siteView } from '../../core/views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
 import { AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema } from '../schemas.js';
 
-// Events are counted once tracking exists (SPEC §6); until then every site has none.
-export const EVENTS_NOT_TRACKED_YET = 0;
+const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: 'First day, YYYY-MM-DD (UTC); default: 29 days before `to`', examples: ['2026-01-01'] })),
+  to: Type.Optional(Type.String({ description: 'Last day, YYYY-MM-DD (UTC), included; default: today', examples: ['2026-01-30'] })),
+});
+
+const countOf = (name: string) => Type.Object({ [name]: Type.String(), events: Type.Integer({ minimum: 0 }) });
+
+const StatsSchema = Type.Object({
+  site_id: Type.String(),
+  from: Type.String({ format: 'date' }),
+  to: Type.String({ format: 'date' }),
+  totals: Type.Object({ events: Type.Integer(), humans: Type.Integer(), bots: Type.Integer() }),
+  days: Type.Array(Type.Object({ date: Type.String({ format: 'date' }), humans: Type.Integer(), bots: Type.Integer() }), { description: 'Every day of the range, ascending' }),
+  top_bots: Type.Array(countOf('name'), { maxItems: 10 }),
+  top_paths: Type.Array(countOf('path'), { maxItems: 10 }),
+  top_referrers: Type.Array(countOf('referrer'), { maxItems: 10, description: 'By host name; hits without a referrer are left out' }),
+  livemode: Livemode,
+});
 
 const asSiteNotFound = notFoundAs('SITE_NOT_FOUND', 'Site not found');
 
@@ -23,8 +39,9 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      const sites = await services.sites.listSites(request.apiKey.accountId);
-      return inMode(request, { sites: sites.map((site) => siteView(site, EVENTS_NOT_TRACKED_YET)) });
+      const { accountId } = request.apiKey;
+      const [sites, events] = await Promise.all([services.sites.listSites(accountId), services.events.eventsThisMonth(accountId)]);
+      return inMode(request, { sites: sites.map((site) => siteView(site, events.get(site.id) ?? 0)) });
     },
   );
 
@@ -40,8 +57,28 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      const site = await services.sites.getSite(request.apiKey.accountId, request.params.id).catch(asSiteNotFound);
-      return inMode(request, { site: siteView(site, EVENTS_NOT_TRACKED_YET) });
+      const { accountId } = request.apiKey;
+      const site = await services.sites.getSite(accountId, request.params.id).catch(asSiteNotFound);
+      const events = await services.events.eventsThisMonth(accountId);
+      return inMode(request, { site: siteView(site, events.get(site.id) ?? 0) });
+    },
+  );
+
+  app.get(
+    '/sites/:id/stats',
+    {
+      schema: {
+        summary: 'Daily events of one site, humans and bots, with its top bots, paths and referrers',
+        tags: ['Sites'],
+        security: [{ apiKey: [] }],
+        params: IdParams,
+        querystring: StatsQuery,
+        response: { 200: StatsSchema, ...errorResponses(...AUTH_ERRORS, 'SITE_NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const stats = await services.events.stats(request.apiKey.accountId, request.params.id, request.query).catch(asSiteNotFound);
+      return inMode(request, siteStatsView(stats));
     },
   );
 };

@@ -1,0 +1,15 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Position } from '../../core/ports.js';
+
+type AppendOrdered = 'request_logs' | 'audit_log';
+
+/**
+ * One page of an append-ordered table, newest first: ordered by (time, seq) descending,
+ * strictly below `after` (the last row of the previous page), at most `limit` rows.
+ */
+export function newestFirstPage<Query extends SelectQueryBuilder<any, any, any>>(query: Query, table: AppendOrdered, after: Position | undefined, limit: number): Query {
+  const time = sql.ref(`${table}.time`);
+  const seq = sql.ref(`${table}.seq`);
+  const page = after ? query.where(sql<boolean>`(${time}, ${seq}) < (${after.time}, ${after.seq})`) : query;
+  return page.orderBy(time, 'desc').orderBy(seq, 'desc').limit(limit) as Query;
+}

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { KeygateError } from '../../core/errors.js';
+import { MAX_URL_LENGTH } from '../../core/events.js';
+import type { Services } from '../../core/services.js';
+import { errorResponses } from '../schemas.js';
+
+/** SPEC §6: a hit's body is at most 8 KiB. */
+const COLLECT_BODY_LIMIT = 8192;
+
+const CollectBody = Type.Object(
+  {
+    site: Type.String({ maxLength: 64, description: 'The site key (public)', examples: ['ak_0123456789abcdefghijklmn'] }),
+    url: Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'The page\'s http(s) URL' }),
+    referrer: Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH, description: 'The referring page\'s URL; empty or absent when none' })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * POST /api/v1/collect, the tracking script's endpoint. It takes a site key, not an API key:
+ * registered outside the API-key scope, it is not authenticated, not IP-blocked (SPEC §3)
+ * and not request-logged. Open to every origin.
+ */
+export const collectRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  // navigator.sendBeacon sends a string as text/plain (no CORS preflight): parse it as JSON.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+
+  app.options('/collect', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'Content-Type')
+      .header('access-control-max-age', '86400')
+      .send(),
+  );
+
+  app.post(
+    '/collect',
+    {
+      bodyLimit: COLLECT_BODY_LIMIT,
+      schema: {
+        summary: 'Record a page view (the tracking script calls this); 202 with no body once committed',
+        tags: ['Tracking'],
+        consumes: ['application/json', 'text/plain'],
+        body: CollectBody,
+        response: { ...errorResponses('VALIDATION_ERROR', 'INVALID_SITE_KEY', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL') },
+      },
+    },
+    async (request, reply) => {
+      await services.events.collect(request.body, { ip: request.clientIp, userAgent: request.headers['user-agent'] }).catch((error: unknown) => {
+        // Both limits are per second: a slot frees within one.
+        if (error instanceof KeygateError && error.code === 'RATE_LIMITED') reply.header('retry-after', 1);
+        throw error;
+      });
+      return reply.code(202).send();
+    },
+  );
+};
