@@ -17,6 +17,13 @@ const ACTIONS: Record<string, string> = {
   'user.signed_in': 'signed in',
 };
 
+/** Who did it: the user, else what `details.via` names (the admin CLI, or an API key revoking through the REST API). */
+function actor(entry: AuditEntry): string {
+  if (entry.user) return entry.user.email;
+  const via = (entry.details as { via?: string } | null)?.via;
+  return via === 'api' ? 'An API key' : 'An operator (admin CLI)';
+}
+
 export function AuditPage() {
   const [cursor, setCursor] = useState<string>();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
@@ -42,8 +49,13 @@ export function AuditPage() {
                 <li key={entry.id}>
                   <time dateTime={entry.time}>{formatDateTime(entry.time)}</time>
                   <span>
-                    <strong>{entry.user?.email ?? 'Operator (admin CLI)'}</strong> {ACTIONS[entry.action] ?? entry.action}{' '}
-                    {entry.target_name && <q>{entry.target_name}</q>}
+                    <strong>{actor(entry)}</strong> {ACTIONS[entry.action] ?? entry.action}
+                    {entry.target_type !== 'user' && entry.target_name && (
+                      <>
+                        {' '}
+                        <q>{entry.target_name}</q>
+                      </>
+                    )}
                   </span>
                 </li>
               ))}

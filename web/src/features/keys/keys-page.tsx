@@ -49,17 +49,21 @@ export function KeysPage() {
   const limit = data?.limit;
   const atLimit = limit !== undefined && limit.max_keys !== null && limit.used >= limit.max_keys;
 
-  /** Runs a key action, then shows its outcome and the refreshed list. */
-  async function act(action: () => Promise<string>) {
+  /**
+   * Runs a key action, then shows its outcome and the refreshed list. A refusal is shown as an
+   * error, unless `explain` turns it into a dialog.
+   */
+  async function act(action: () => Promise<string>, explain?: (failure: unknown) => KeyDialog | undefined) {
     setActionError(undefined);
     setNotice(undefined);
+    let next: KeyDialog | null = null;
     try {
       setNotice(await action());
-      setDialog(null);
     } catch (failure) {
-      setActionError(errorMessage(failure));
-      setDialog(null);
+      next = explain?.(failure) ?? null;
+      if (!next) setActionError(errorMessage(failure));
     }
+    setDialog(next);
     reload();
   }
 
@@ -77,21 +81,12 @@ export function KeysPage() {
     reload();
   }
 
-  async function remove(key: DashboardKey) {
-    try {
-      await api.deleteKey(key.id);
-      setNotice(`Deleted "${key.name}".`);
-      setDialog(null);
-    } catch (failure) {
+  const remove = (key: DashboardKey) =>
+    act(
+      () => api.deleteKey(key.id).then(() => `Deleted "${key.name}".`),
       // The list said never used, but a request got in meanwhile: explain and offer the alternative.
-      if (failure instanceof ApiError && failure.code === 'KEY_USED') setDialog({ kind: 'used', key, reason: failure.message });
-      else {
-        setActionError(errorMessage(failure));
-        setDialog(null);
-      }
-    }
-    reload();
-  }
+      (failure) => (failure instanceof ApiError && failure.code === 'KEY_USED' ? { kind: 'used', key, reason: failure.message } : undefined),
+    );
 
   const deactivate = (key: DashboardKey) =>
     act(() => api.setKeyState(key.id, 'deactivate').then(() => `Deactivated "${key.name}": its requests are refused until you reactivate it.`));
@@ -106,7 +101,7 @@ export function KeysPage() {
   function row(key: DashboardKey) {
     const open = (kind: Exclude<KeyDialog['kind'], 'used'>) => setDialog({ kind, key });
     return (
-      <tr key={key.id} data-key-id={key.id}>
+      <tr key={key.id}>
         <th scope="row" data-label="Name">
           {key.name}
         </th>
