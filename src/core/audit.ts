@@ -53,7 +53,7 @@ export class AuditLog {
   }
 }
 
-export function auditEntryView(entry: LoggedAuditEntry) {
+function auditEntryView(entry: LoggedAuditEntry) {
   return {
     id: entry.id,
     time: isoTime(entry.time),

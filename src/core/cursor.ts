@@ -2,7 +2,7 @@ import { invalid } from './errors.js';
 import type { Position } from './ports.js';
 
 /** An opaque page cursor: the last row's position, as base64url JSON. */
-export function encodeCursor({ time, seq }: Position): string {
+function encodeCursor({ time, seq }: Position): string {
   return Buffer.from(JSON.stringify([time, seq])).toString('base64url');
 }
 

@@ -4,8 +4,8 @@ import type { UsageHistory } from './ports.js';
 import { MINUTE_MS, MinuteBuckets } from './rolling-windows.js';
 
 /** Rolling quota windows, in the order of the counter's window indexes. */
-export const ROLLING_QUOTAS = ['daily', 'weekly', 'monthly'] as const;
-export const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;
+const ROLLING_QUOTAS = ['daily', 'weekly', 'monthly'] as const;
+const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;
 
 /**
  * A key's quota counter, rebuilt from committed usage. The limiter enforces quotas with it

@@ -34,11 +34,11 @@ export function loggedRequestView(entry: LoggedRequest) {
 
 export const MAX_LOG_PAGE = 10_000;
 /** Rows in one CSV export, and per query while writing it. */
-export const MAX_CSV_ROWS = 100_000;
+const MAX_CSV_ROWS = 100_000;
 const CSV_SLICE = 1000;
 const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'id'] as const;
 /** The overview chart's span: today and the 29 UTC days before it. */
-export const CHART_DAYS = 30;
+const CHART_DAYS = 30;
 
 
 export interface RequestLogServiceOptions {

@@ -10,7 +10,7 @@ import type { Account, Millis } from './model.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
 
 /** A session lasts 30 days from sign-in, however active (absolute expiry); signing in again starts a new one. */
-export const SESSION_LIFETIME_MS = 30 * DAY_MS;
+const SESSION_LIFETIME_MS = 30 * DAY_MS;
 /** How often, at most, a session's last_seen_at is written. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 

@@ -93,10 +93,10 @@ export function issuedKeyView(key: ApiKey, secret: string) {
   };
 }
 
-export type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
+type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
 
 /** What stops a key working first, or `rotating` while a rotation's grace period runs. */
-export function keyStatus(key: ApiKey, now: Millis): KeyStatus {
+function keyStatus(key: ApiKey, now: Millis): KeyStatus {
   if (isRevoked(key, now)) return 'revoked';
   if (!key.active) return 'inactive';
   if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';

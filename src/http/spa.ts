@@ -17,7 +17,7 @@ const NOT_BUILT_PAGE = `<!doctype html>
 `;
 
 /** A GET for a client-side route of the SPA (`/signin`, `/sites/:id`...) rather than for the server's own paths. */
-export function isClientRoute(method: string, url: string): boolean {
+function isClientRoute(method: string, url: string): boolean {
   if (method !== 'GET') return false;
   const path = url.split('?')[0]!;
   return !SERVER_PREFIXES.some((prefix) => path.startsWith(prefix)) && !SERVER_PATHS.some((own) => path === own || path.startsWith(`${own}/`));

@@ -11,7 +11,7 @@ const CredentialsBody = Type.Object(
 );
 
 /** `{user, account}`: what sign-up, sign-in and GET /session answer. */
-export function sessionView({ user, account }: SessionOwner) {
+function sessionView({ user, account }: SessionOwner) {
   return { user: { id: user.id, email: user.email }, account: { id: account.id, plan: account.plan } };
 }
 

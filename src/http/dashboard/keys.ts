@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { KeySettings } from '../../core/api-keys.js';
-import { MAX_GRACE_SECONDS } from '../../core/api-keys.js';
+import { MAX_GRACE_SECONDS, type KeySettings } from '../../core/api-keys.js';
 import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Quotas } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
 import { dashboardKeyView } from '../../core/views.js';
@@ -11,7 +10,6 @@ import { actingUser } from './session.js';
 const Quota = Type.Union([Type.Integer(), Type.Null()]);
 const List = Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 });
 const Time = Type.String({ format: 'date-time' });
-
 const Name = Type.String({ maxLength: 200 });
 
 /** The settings a key's owner may give at creation and change later; all optional (PATCH). */

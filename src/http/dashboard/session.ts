@@ -10,7 +10,7 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'kg_session';
+const SESSION_COOKIE = 'kg_session';
 
 /** HttpOnly (no script reads it), SameSite=Lax, Secure whenever the request came over HTTPS. */
 function cookieOptions(request: FastifyRequest) {
