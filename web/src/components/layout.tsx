@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { NavLink, Outlet } from 'react-router-dom';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from '../session';
 import { errorMessage } from '../use-load';
 import { ErrorAlert } from './alert';
@@ -17,6 +17,15 @@ const NAV = [
 export function Layout() {
   const { session, signOut } = useSession();
   const [error, setError] = useState<string>();
+  const main = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  const firstPage = useRef(true);
+
+  // After a client-side navigation, screen readers and the keyboard start at the new page, as after a page load.
+  useEffect(() => {
+    if (firstPage.current) firstPage.current = false;
+    else main.current?.focus();
+  }, [pathname]);
 
   async function leave() {
     try {
@@ -48,7 +57,7 @@ export function Layout() {
           ))}
         </nav>
       </header>
-      <main id="main" className="main" tabIndex={-1}>
+      <main id="main" className="main" tabIndex={-1} ref={main}>
         <ErrorAlert message={error} />
         <Outlet />
       </main>
