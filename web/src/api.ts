@@ -1,0 +1,201 @@
+/**
+ * Typed client of the dashboard JSON API (/dashboard/api), mirroring DASHBOARD-CONTRACT.md.
+ * Same-origin fetch with the session cookie; the browser adds the Origin header that the
+ * server's CSRF check wants on every mutation.
+ */
+
+export interface User {
+  id: string;
+  email: string;
+}
+
+export interface Session {
+  user: User;
+  account: { id: string; plan: string };
+}
+
+export interface Site {
+  id: string;
+  domain: string;
+  key: string;
+  events_this_month: number;
+  created_at: string;
+}
+
+export type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
+export type KeyMode = 'live' | 'test';
+export const QUOTA_PERIODS = ['total', 'daily', 'weekly', 'monthly'] as const;
+export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+export type Quotas = Partial<Record<QuotaPeriod, number>>;
+
+export interface Restrictions {
+  ips: string[];
+  referrers: string[];
+  endpoints: string[];
+}
+
+export interface DashboardKey {
+  id: string;
+  name: string;
+  category: string;
+  mode: KeyMode;
+  prefix: string;
+  last4: string;
+  status: KeyStatus;
+  active: boolean;
+  expires_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  quotas: Quotas;
+  quota_use: Quotas;
+  restrictions: Restrictions;
+  used: boolean;
+}
+
+/** What Generate New Key sends; edits send the same fields but the mode. */
+export interface KeyInput {
+  name: string;
+  category?: string;
+  mode?: KeyMode;
+  expires_at?: string | null;
+  quotas?: Quotas;
+  restrictions?: Restrictions;
+}
+
+export interface Plan {
+  name: string;
+  max_keys: number | null;
+  per_key_per_minute: number | null;
+  account_per_second: number | null;
+  account_per_minute: number | null;
+  max_sites: number | null;
+  log_retention_days: number | null;
+}
+
+export interface DailyRequests {
+  date: string;
+  requests: number;
+  errors: number;
+}
+
+export interface Overview {
+  sites: Site[];
+  events_this_month: number;
+  requests_per_day: DailyRequests[];
+}
+
+export interface LogRow {
+  id: string;
+  time: string;
+  key_id: string;
+  key_name: string;
+  mode: KeyMode;
+  method: string;
+  route: string;
+  path: string;
+  status: number;
+  code: string | null;
+  duration_ms: number;
+  ip: string;
+  referrer: string | null;
+  user_agent: string | null;
+  credits: number;
+}
+
+export type StatusClass = '2xx' | '4xx' | '5xx' | '429';
+
+export interface LogFilters {
+  key?: string;
+  status?: StatusClass;
+  from?: string;
+  to?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  user: User | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  target_name: string | null;
+  details: unknown;
+}
+
+/** A refusal from the server, with the contract's `code` and its human message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const BASE = '/dashboard/api';
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Keygate could not be reached. Check your connection and try again.');
+  }
+  if (response.status === 204) return undefined as T;
+  const payload: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const error = payload as { error?: string; code?: string } | undefined;
+    throw new ApiError(response.status, error?.code ?? 'INTERNAL', error?.error ?? `The server answered ${response.status}.`);
+  }
+  return payload as T;
+}
+
+/** `?a=1&b=2` of the defined values, or the empty string. */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') query.set(name, String(value));
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
+export const api = {
+  signUp: (email: string, password: string) => request<Session>('POST', '/signup', { email, password }),
+  signIn: (email: string, password: string) => request<Session>('POST', '/signin', { email, password }),
+  signOut: () => request<void>('POST', '/signout'),
+  session: () => request<Session>('GET', '/session'),
+
+  overview: () => request<Overview>('GET', '/overview'),
+  plan: () => request<{ plan: Plan; usage: { keys: number; sites: number } }>('GET', '/plan'),
+
+  sites: () => request<{ sites: Site[] }>('GET', '/sites'),
+  site: (id: string) => request<{ site: Site; snippet: string }>('GET', `/sites/${encodeURIComponent(id)}`),
+  addSite: (domain: string) => request<{ site: Site }>('POST', '/sites', { domain }),
+  deleteSite: (id: string) => request<void>('DELETE', `/sites/${encodeURIComponent(id)}`),
+
+  keys: (includeRevoked = false) =>
+    request<{ keys: DashboardKey[]; limit: { max_keys: number | null; used: number } }>('GET', `/keys${includeRevoked ? '?include=revoked' : ''}`),
+  createKey: (input: KeyInput) => request<{ key: DashboardKey; secret: string }>('POST', '/keys', input),
+  updateKey: (id: string, input: Omit<KeyInput, 'mode'>) => request<{ key: DashboardKey }>('PATCH', `/keys/${encodeURIComponent(id)}`, input),
+  setKeyState: (id: string, action: 'deactivate' | 'reactivate' | 'revoke') =>
+    request<{ key: DashboardKey }>('POST', `/keys/${encodeURIComponent(id)}/${action}`),
+  rotateKey: (id: string, graceSeconds: number, name?: string) =>
+    request<{ key: DashboardKey; secret: string; previous: DashboardKey }>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {
+      grace_seconds: graceSeconds,
+      ...(name && { name }),
+    }),
+  deleteKey: (id: string) => request<void>('DELETE', `/keys/${encodeURIComponent(id)}`),
+
+  logs: (filters: LogFilters, cursor?: string, limit = 50) =>
+    request<{ logs: LogRow[]; next_cursor: string | null; total: number }>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),
+  logsCsvUrl: (filters: LogFilters) => `${BASE}/logs.csv${queryString({ ...filters })}`,
+
+  audit: (cursor?: string) => request<{ entries: AuditEntry[]; next_cursor: string | null }>('GET', `/audit${queryString({ cursor })}`),
+};

@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'react';
+import { api, type AuditEntry } from '../../api';
+import { ErrorAlert } from '../../components/alert';
+import { formatDateTime } from '../../components/format';
+import { useLoad } from '../../use-load';
+
+const ACTIONS: Record<string, string> = {
+  'key.created': 'created key',
+  'key.updated': 'changed key',
+  'key.deactivated': 'deactivated key',
+  'key.reactivated': 'reactivated key',
+  'key.revoked': 'revoked key',
+  'key.rotated': 'rotated key',
+  'key.deleted': 'deleted key',
+  'site.created': 'added site',
+  'site.deleted': 'deleted site',
+  'user.signed_in': 'signed in',
+};
+
+/** Who did it: the user, else what `details.via` names (the admin CLI, or an API key revoking through the REST API). */
+function actor(entry: AuditEntry): string {
+  if (entry.user) return entry.user.email;
+  const via = (entry.details as { via?: string } | null)?.via;
+  return via === 'api' ? 'An API key' : 'An operator (admin CLI)';
+}
+
+export function AuditPage() {
+  const [cursor, setCursor] = useState<string>();
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const page = useLoad(() => api.audit(cursor), [cursor]);
+
+  // "Show older" appends the next page to what is already listed.
+  useEffect(() => {
+    if (page.data) setEntries((shown) => (cursor === undefined ? page.data!.entries : [...shown, ...page.data!.entries]));
+  }, [page.data]);
+
+  return (
+    <>
+      <h1>Audit log</h1>
+      <p className="muted">Who created, changed, rotated, revoked or deleted keys and sites, newest first.</p>
+      <ErrorAlert message={page.error} />
+      {page.data && (
+        <section className="card">
+          {entries.length === 0 ? (
+            <p className="empty">Nothing has happened yet. Adding a site or generating a key is recorded here.</p>
+          ) : (
+            <ol className="audit">
+              {entries.map((entry) => (
+                <li key={entry.id}>
+                  <time dateTime={entry.time}>{formatDateTime(entry.time)}</time>
+                  <span>
+                    <strong>{actor(entry)}</strong> {ACTIONS[entry.action] ?? entry.action}
+                    {entry.target_type !== 'user' && entry.target_name && (
+                      <>
+                        {' '}
+                        <q>{entry.target_name}</q>
+                      </>
+                    )}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          )}
+          {page.data.next_cursor && (
+            <button type="button" className="button button-secondary" onClick={() => setCursor(page.data!.next_cursor ?? undefined)}>
+              Show older
+            </button>
+          )}
+        </section>
+      )}
+    </>
+  );
+}

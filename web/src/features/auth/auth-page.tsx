@@ -1,0 +1,103 @@
+import { useState, type FormEvent } from 'react';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../../api';
+import { ErrorAlert, Notice } from '../../components/alert';
+import { Field } from '../../components/field';
+import { useSession } from '../../session';
+import { useAction } from '../../use-action';
+import { errorMessage } from '../../use-load';
+
+const MIN_PASSWORD = 10;
+
+/** What the server's refusals mean to someone at the sign-in or sign-up form. */
+function explain(failure: unknown): string {
+  if (!(failure instanceof ApiError)) return errorMessage(failure);
+  switch (failure.code) {
+    case 'INVALID_CREDENTIALS':
+      return 'Email or password is incorrect. Check both and try again.';
+    case 'EMAIL_TAKEN':
+      return 'An account with this email already exists. Sign in instead.';
+    case 'IP_BLOCKED':
+      return 'Too many failed attempts from your network. Wait 15 minutes, then try again.';
+    default:
+      return failure.message;
+  }
+}
+
+interface LocationState {
+  from?: string;
+  notice?: string;
+}
+
+export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
+  const { session, signedIn } = useSession();
+  const navigate = useNavigate();
+  const state = (useLocation().state ?? {}) as LocationState;
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, error, setError, run } = useAction(explain);
+  const signUp = mode === 'signup';
+
+  if (session) return <Navigate to={state.from ?? '/'} replace />;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) {
+      setError('Enter your email address, such as you@example.com.');
+      return;
+    }
+    if (password === '') {
+      setError('Enter your password.');
+      return;
+    }
+    if (signUp && password.length < MIN_PASSWORD) {
+      setError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
+      return;
+    }
+    await run(async () => {
+      const next = signUp ? await api.signUp(email.trim(), password) : await api.signIn(email.trim(), password);
+      signedIn(next);
+      navigate(state.from ?? '/', { replace: true });
+    });
+  }
+
+  return (
+    <main className="auth" id="main">
+      <form className="card auth-card" onSubmit={submit} noValidate>
+        <p className="brand">Keygate</p>
+        <h1>{signUp ? 'Create your account' : 'Sign in'}</h1>
+        <Notice message={state.notice} />
+        <ErrorAlert message={error} />
+        <Field label="Email">
+          {(control) => <input {...control} type="email" name="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} />}
+        </Field>
+        <Field label="Password" hint={signUp ? `At least ${MIN_PASSWORD} characters. A few unrelated words make a strong one.` : undefined}>
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              name="password"
+              autoComplete={signUp ? 'new-password' : 'current-password'}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" className="button button-wide" disabled={busy}>
+          {busy ? 'Please wait…' : signUp ? 'Create account' : 'Sign in'}
+        </button>
+        <p className="switch">
+          {signUp ? (
+            <>
+              Already have an account? <Link to="/signin">Sign in</Link>
+            </>
+          ) : (
+            <>
+              New to Keygate? <Link to="/signup">Create an account</Link>
+            </>
+          )}
+        </p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,108 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { api, ApiError } from '../../api';
+import { ErrorAlert, Notice } from '../../components/alert';
+import { Field } from '../../components/field';
+import { formatDate, formatLimit, formatNumber } from '../../components/format';
+import { TableHead } from '../../components/table-head';
+import { useAction } from '../../use-action';
+import { errorMessage, useLoad } from '../../use-load';
+
+function explainRefusal(failure: unknown): string {
+  if (failure instanceof ApiError && failure.code === 'VALIDATION_ERROR' && failure.message.startsWith('domain:')) {
+    return 'That is not a domain name. Enter the host name only, such as example.com or blog.example.com.';
+  }
+  return errorMessage(failure);
+}
+
+export function SitesPage() {
+  const navigate = useNavigate();
+  const { data, error } = useLoad(() => Promise.all([api.sites(), api.plan()]));
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
+  const [domain, setDomain] = useState('');
+  const adding = useAction(explainRefusal);
+
+  const sites = data?.[0].sites;
+  const plan = data?.[1].plan;
+  const atLimit = sites !== undefined && plan?.max_sites != null && sites.length >= plan.max_sites;
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    if (domain.trim() === '') {
+      adding.setError('Enter the domain of the site, such as example.com.');
+      return;
+    }
+    // The server normalizes what people paste (https://Example.com/ → example.com) and says what is wrong.
+    await adding.run(async () => {
+      const { site } = await api.addSite(domain);
+      navigate(`/sites/${site.id}`, { state: { added: true } });
+    });
+  }
+
+  return (
+    <>
+      <h1>Sites</h1>
+      <Notice message={notice} />
+      <ErrorAlert message={error} />
+      {sites && plan && (
+        <>
+          <section className="card">
+            <h2>Add a site</h2>
+            <p className="muted">
+              {formatNumber(sites.length)} of {formatLimit(plan.max_sites)} sites used on the {plan.name} plan.
+            </p>
+            {atLimit ? (
+              <p className="alert alert-warning" role="status">
+                Your {plan.name} plan allows {plan.max_sites} sites and all are in use. Delete a site you no longer track, or{' '}
+                <Link to="/settings/plan">see your plan</Link>.
+              </p>
+            ) : (
+              <form className="inline-form" onSubmit={add} noValidate>
+                <Field label="Domain" hint="The host name only, like example.com or shop.example.com.">
+                  {(control) => (
+                    <input
+                      {...control}
+                      name="domain"
+                      placeholder="example.com"
+                      autoComplete="off"
+                      spellCheck={false}
+                      aria-invalid={adding.error !== undefined}
+                      value={domain}
+                      onChange={(event) => setDomain(event.target.value)}
+                    />
+                  )}
+                </Field>
+                <button type="submit" className="button" disabled={adding.busy}>
+                  Add site
+                </button>
+              </form>
+            )}
+            <ErrorAlert message={adding.error} />
+          </section>
+
+          <section className="card">
+            <h2>Your sites</h2>
+            {sites.length === 0 ? (
+              <p className="empty">No sites yet. Add the domain of a website above to get its site key and tracking snippet.</p>
+            ) : (
+              <table className="table">
+                <TableHead columns={['Domain', 'Events this month', 'Added']} />
+                <tbody>
+                  {sites.map((site) => (
+                    <tr key={site.id}>
+                      <td data-label="Domain">
+                        <Link to={`/sites/${site.id}`}>{site.domain}</Link>
+                      </td>
+                      <td data-label="Events this month">{formatNumber(site.events_this_month)}</td>
+                      <td data-label="Added">{formatDate(site.created_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>
+      )}
+    </>
+  );
+}
