@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
@@ -45,7 +45,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     loggerInstance: logger,
     genReqId: () => newId('req'),
     // Each keyed API request is a row of the request log already; errors are still logged.
-    disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false,
+    logController: new LogController({ disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false }),
     // request.protocol and request.host (the dashboard's Secure cookie and Origin check) follow
     // X-Forwarded-Proto and X-Forwarded-Host from the same proxies that X-Forwarded-For is believed from.
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,

@@ -54,3 +54,9 @@ export const KeySchema = Type.Object({
 });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The range of a site's stats (SPEC §5), for GET /api/v1/sites/:id/stats and the dashboard's stats alike. */
+export const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: 'First day, YYYY-MM-DD (UTC); default: 29 days before `to`', examples: ['2026-01-01'] })),
+  to: Type.Optional(Type.String({ description: 'Last day, YYYY-MM-DD (UTC), included; default: today', examples: ['2026-01-30'] })),
+});

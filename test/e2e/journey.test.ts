@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROME_UA, collectHit } from '../http/collect-hit.js';
 import { callApi, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
@@ -37,7 +38,24 @@ describe('a new user in the dashboard', () => {
     const siteKey = await page.getByTestId('site-key').textContent();
     expect(siteKey).toMatch(/^ak_[0-9A-Za-z]{24}$/);
     await expect(page.getByTestId('snippet').textContent()).resolves.toContain(`data-site="${siteKey}"`);
+    await page.getByText('Nothing yet. Put the tracking snippet below on your pages').first().waitFor();
     await screenshots(page, 'site-detail');
+
+    // Two visits reach the tracker, one by a person and one by OpenAI's crawler; the site page counts them.
+    const GPTBOT = 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)';
+    for (const userAgent of [CHROME_UA, GPTBOT]) {
+      const hit = await collectHit(server, siteKey!, { url: 'https://example.com/pricing', referrer: 'https://news.example.org/', userAgent });
+      expect(hit.status, hit.text).toBe(202);
+    }
+    await page.reload();
+    await page.getByLabel('Range').selectOption('7');
+    const stats = page.getByRole('region', { name: 'Visits' });
+    await expect(stats.getByTestId('total-events').textContent()).resolves.toBe('2');
+    await expect(stats.getByTestId('total-humans').textContent()).resolves.toBe('1');
+    await expect(stats.getByTestId('total-bots').textContent()).resolves.toBe('1');
+    await stats.getByRole('region', { name: 'Top bots' }).getByRole('listitem').filter({ hasText: 'GPTBot' }).waitFor();
+    await stats.getByText('2 visits in the last 7 days: 1 by people, 1 by bots.').waitFor();
+    await screenshots(page, 'site-stats');
     await nav(page, 'Sites').click();
     await page.getByRole('link', { name: 'example.com' }).waitFor();
     await screenshots(page, 'sites');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
+import { CHROME_UA, collectHit } from './collect-hit.js';
 import { signUp, type DashboardClient } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
@@ -46,6 +47,45 @@ describe('sites', () => {
 
   it('refuses an over-long id with 400 naming it', async () => {
     expectError(await owner.request('GET', `/sites/${'x'.repeat(101)}`), 400, 'VALIDATION_ERROR', /^id: /);
+  });
+});
+
+describe('site stats', () => {
+  const GPTBOT = 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)';
+  const dayBefore = (days: number) => new Date(server.clock.now() - days * 86_400_000).toISOString().slice(0, 10);
+  let client: DashboardClient;
+  // A fresh account: the owner's free plan is full of the other tests' sites.
+  beforeAll(async () => {
+    client = await signUp(server);
+  });
+
+  it('answers the REST stats body of a site, counting its hits', async () => {
+    const { body } = await client.request('POST', '/sites', { domain: 'counted.example.com' });
+    const site = body.site;
+    expect((await collectHit(server, site.key, { url: 'https://counted.example.com/pricing', referrer: 'https://news.example.org/item', userAgent: CHROME_UA })).status).toBe(202);
+    expect((await collectHit(server, site.key, { url: 'https://counted.example.com/', userAgent: GPTBOT })).status).toBe(202);
+    const { status, body: stats, text } = await client.request('GET', `/sites/${site.id}/stats?from=${dayBefore(6)}&to=${dayBefore(0)}`);
+    expect(status, text).toBe(200);
+    expect(Object.keys(stats)).toEqual(['site_id', 'from', 'to', 'totals', 'days', 'top_bots', 'top_paths', 'top_referrers']);
+    expect(stats).toMatchObject({ site_id: site.id, from: dayBefore(6), to: dayBefore(0), totals: { events: 2, humans: 1, bots: 1 }, top_bots: [{ name: 'GPTBot', events: 1 }], top_referrers: [{ referrer: 'news.example.org', events: 1 }] });
+    expect(stats.top_paths).toEqual(expect.arrayContaining([{ path: '/pricing', events: 1 }, { path: '/', events: 1 }]));
+    expect(stats.days).toHaveLength(7);
+    expect(stats.days.at(-1)).toEqual({ date: dayBefore(0), humans: 1, bots: 1 });
+    const { body: byDefault } = await client.request('GET', `/sites/${site.id}/stats`);
+    expect(byDefault.days).toHaveLength(30);
+  });
+
+  it('refuses a bad range with 400 naming the field, as the REST stats do', async () => {
+    const { body } = await client.request('POST', '/sites', { domain: 'ranged.example.com' });
+    expectError(await client.request('GET', `/sites/${body.site.id}/stats?from=yesterday`), 400, 'VALIDATION_ERROR', /^from: /);
+    expectError(await client.request('GET', `/sites/${body.site.id}/stats?from=${dayBefore(0)}&to=${dayBefore(1)}`), 400, 'VALIDATION_ERROR', 'to: must not be before from');
+    expectError(await client.request('GET', `/sites/${body.site.id}/stats?from=${dayBefore(400)}`), 400, 'VALIDATION_ERROR', /^from: .*366 days/);
+  });
+
+  it('answers another account\'s site with 404 NOT_FOUND', async () => {
+    const { body } = await client.request('POST', '/sites', { domain: 'secret-stats.example.com' });
+    expectError(await other.request('GET', `/sites/${body.site.id}/stats`), 404, 'NOT_FOUND', 'Site not found');
+    expectError(await other.request('GET', '/sites/site_000000000000/stats'), 404, 'NOT_FOUND', 'Site not found');
   });
 });
 

@@ -99,3 +99,21 @@ describe('the server\'s logger', () => {
     }
   });
 });
+
+describe('request lines', () => {
+  /** The URLs Fastify wrote an "incoming request" line for since `before`. */
+  function requestLineUrls(before: number): string[] {
+    return server.logs
+      .slice(before)
+      .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } })
+      .filter((entry) => entry.msg === 'incoming request')
+      .map((entry) => entry.req?.url ?? '');
+  }
+
+  it('are written for operation endpoints but not for keyed API calls, whose row in the request log says more', async () => {
+    const before = server.logs.length;
+    await server.call('/healthz');
+    await server.call('/api/v1/sites', { key: secrets[0]! });
+    expect(requestLineUrls(before)).toEqual(['/healthz']);
+  });
+});

@@ -22,6 +22,18 @@ export interface Site {
   created_at: string;
 }
 
+/** GET /sites/:id/stats: the same body as the REST GET /api/v1/sites/:id/stats (SPEC §5). */
+export interface SiteStats {
+  site_id: string;
+  from: string;
+  to: string;
+  totals: { events: number; humans: number; bots: number };
+  days: Array<{ date: string; humans: number; bots: number }>;
+  top_bots: Array<{ name: string; events: number }>;
+  top_paths: Array<{ path: string; events: number }>;
+  top_referrers: Array<{ referrer: string; events: number }>;
+}
+
 export type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
 export type KeyMode = 'live' | 'test';
 export const QUOTA_PERIODS = ['total', 'daily', 'weekly', 'monthly'] as const;
@@ -177,6 +189,7 @@ export const api = {
 
   sites: () => request<{ sites: Site[] }>('GET', '/sites'),
   site: (id: string) => request<{ site: Site; snippet: string }>('GET', `/sites/${encodeURIComponent(id)}`),
+  siteStats: (id: string, range: { from: string; to: string }) => request<SiteStats>('GET', `/sites/${encodeURIComponent(id)}/stats${queryString(range)}`),
   addSite: (domain: string) => request<{ site: Site }>('POST', '/sites', { domain }),
   deleteSite: (id: string) => request<void>('DELETE', `/sites/${encodeURIComponent(id)}`),
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { siteView, type SiteView } from '../../core/views.js';
-import { IdParams } from '../schemas.js';
+import { siteStatsView, siteView, type SiteView } from '../../core/views.js';
+import { IdParams, StatsQuery } from '../schemas.js';
 import { requestOrigin } from './csrf.js';
 import { actingUser } from './session.js';
 
@@ -31,6 +31,11 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     const snippet = `<script src="${requestOrigin(request)}/t.js" data-site="${site.siteKey}" defer></script>`;
     return { site: siteView(site, events.get(site.id) ?? 0), snippet };
   });
+
+  // The body of GET /api/v1/sites/:id/stats as a live key gets it (no `livemode`: a session has no key mode).
+  app.get('/sites/:id/stats', { schema: { params: IdParams, querystring: StatsQuery } }, async (request) =>
+    siteStatsView(await services.events.stats(request.owner.account.id, request.params.id, request.query)),
+  );
 
   app.delete('/sites/:id', { schema: { params: IdParams } }, async (request, reply) => {
     await services.sites.deleteSite(request.owner.account.id, request.params.id, actingUser(request).actor);

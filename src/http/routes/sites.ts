@@ -4,12 +4,7 @@ import type { Services } from '../../core/services.js';
 import { siteStatsView, siteView } from '../../core/views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
-import { AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema } from '../schemas.js';
-
-const StatsQuery = Type.Object({
-  from: Type.Optional(Type.String({ description: 'First day, YYYY-MM-DD (UTC); default: 29 days before `to`', examples: ['2026-01-01'] })),
-  to: Type.Optional(Type.String({ description: 'Last day, YYYY-MM-DD (UTC), included; default: today', examples: ['2026-01-30'] })),
-});
+import { AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema, StatsQuery } from '../schemas.js';
 
 const countOf = (name: string) => Type.Object({ [name]: Type.String(), events: Type.Integer({ minimum: 0 }) });
 

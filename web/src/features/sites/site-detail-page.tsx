@@ -7,6 +7,7 @@ import { CopyButton } from '../../components/copy-button';
 import { formatDate, formatNumber } from '../../components/format';
 import { useAction } from '../../use-action';
 import { useLoad } from '../../use-load';
+import { SiteStatsSection } from './site-stats';
 
 export function SiteDetailPage() {
   const { id = '' } = useParams();
@@ -55,6 +56,8 @@ export function SiteDetailPage() {
             </dl>
             <p className="hint">The site key is public: it only identifies the site to the tracker and grants no API access.</p>
           </section>
+
+          <SiteStatsSection siteId={data.site.id} />
 
           <section className="card">
             <h2>Tracking snippet</h2>
