@@ -132,6 +132,11 @@ export class EventService {
     return this.opts.store.events.prune(this.opts.clock.now() - RAW_EVENT_RETENTION_DAYS * DAY_MS);
   }
 
+  /** Events accepted and not yet committed. */
+  get pendingWrites(): number {
+    return this.writer.pending;
+  }
+
   /** Resolves when every accepted hit is committed (for shutdown). */
   flush(): Promise<void> {
     return this.writer.flush();

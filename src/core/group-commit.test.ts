@@ -22,9 +22,11 @@ describe('GroupCommit', () => {
     const first = commit.add(1);
     await new Promise((resume) => setImmediate(resume));
     const later = [commit.add(2), commit.add(3)];
+    expect(commit.pending).toBe(3);
     release();
     await Promise.all([first, ...later]);
     expect(batches).toEqual([[1], [2, 3]]);
+    expect(commit.pending).toBe(0);
   });
 
   it('splits batches at the maximum size', async () => {

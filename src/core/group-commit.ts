@@ -12,6 +12,7 @@ interface Waiting<T> {
 export class GroupCommit<T> {
   private queue: Waiting<T>[] = [];
   private writing: Promise<void> | undefined;
+  private inFlight = 0;
 
   constructor(
     private readonly write: (batch: T[]) => Promise<void>,
@@ -26,6 +27,11 @@ export class GroupCommit<T> {
     });
   }
 
+  /** Items added and not yet written: queued or in the batch being written. */
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
   /** Resolves when everything added so far is written (for shutdown). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
@@ -34,11 +40,14 @@ export class GroupCommit<T> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight = batch.length;
       try {
         await this.write(batch.map((waiting) => waiting.item));
         for (const waiting of batch) waiting.resolve();
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
+      } finally {
+        this.inFlight = 0;
       }
     }
     this.writing = undefined;

@@ -8,6 +8,7 @@ import { newId } from '../lib/ids.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
+import { installMetrics } from './metrics.js';
 import { handleError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
@@ -86,6 +87,8 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // After the OpenAPI plugin, so that /metrics is documented; its hook still sees every route below.
+  installMetrics(app, services);
   await app.register(healthRoutes, { services });
   // Tracking takes public site keys: beside the API-key scope, never inside it.
   await app.register(trackingScriptRoutes);

@@ -9,7 +9,7 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.
 
 /** Paths the server answers itself: they never fall back to the dashboard page. */
 const SERVER_PREFIXES = ['/api/', '/dashboard/api/'];
-const SERVER_PATHS = ['/docs', '/openapi.json', '/healthz', '/readyz', '/t.js'];
+const SERVER_PATHS = ['/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/t.js'];
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Keygate</title></head>
