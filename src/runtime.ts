@@ -1,29 +1,69 @@
+import Redis from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
+import { openPostgresStore } from './adapters/postgres/postgres-store.js';
+import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
+import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
+import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
+import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { loadPlans } from './core/plans.js';
-import type { Store } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
-async function openStore(config: Config): Promise<Store> {
-  if (config.storage.kind === 'postgres') {
-    throw new ConfigError('DATABASE_URL=postgres://... is not supported yet: this build runs on the embedded SQLite database');
-  }
-  return openSqliteStore(config.storage.path);
+interface Limiters {
+  failedAuth: FailedAuthLimiter;
+  limiter: UsageLimiter;
+  collectLimiter: CollectLimiter;
 }
 
-/** Storage, limiter state and services for one configuration: what the server and the CLI share. */
+/** In-process limiter state: exact for one process, which is what the embedded default runs. */
+function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
+  return {
+    failedAuth: new MemoryFailedAuthLimiter({ limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 }, clock),
+    limiter: new MemoryUsageLimiter(store.requestLogs, clock),
+    collectLimiter: new MemoryCollectLimiter(clock),
+  };
+}
+
+/** Limiter state in Redis, shared by every instance, so limits stay exact across them (SPEC §8). */
+function redisLimiters(config: Config, redis: Redis, prefix: string, store: Store, clock: Clock): Limiters {
+  const policy = { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
+  return {
+    failedAuth: new RedisFailedAuthLimiter(redis, { ...policy, prefix }, clock),
+    limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
+    collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
+  };
+}
+
+/**
+ * Storage, limiter state and services for one configuration: what the server and the CLI
+ * share. SQLite and in-process limiters by default; PostgreSQL and Redis when configured.
+ */
 export async function openKeygate(config: Config, clock: Clock = systemClock): Promise<Services> {
   const plans = loadPlans(config.plansFile);
-  const store = await openStore(config);
-  const failedAuth = new MemoryFailedAuthLimiter(
-    { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 },
-    clock,
-  );
-  const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
-  const collectLimiter = new MemoryCollectLimiter(clock);
-  return createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits: config.collectLimits, clock });
+  // Commands wait for the connection rather than fail while Redis is (re)starting.
+  const redis = config.redis && new Redis(config.redis.url, { enableAutoPipelining: true, lazyConnect: true });
+  try {
+    await redis?.connect();
+    const keyChanges = redis && config.redis ? new RedisKeyChangeSignal(redis, { prefix: config.redis.keyPrefix }) : undefined;
+    const store =
+      config.storage.kind === 'postgres' ? await openPostgresStore(config.storage.url, { keyChanges }) : await openSqliteStore(config.storage.path);
+    const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
+    const services = createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock });
+    if (!redis) return services;
+    return {
+      ...services,
+      async close() {
+        await services.close();
+        await redis.quit();
+      },
+    };
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
 }
