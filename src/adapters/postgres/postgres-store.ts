@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
+import { PreparedQuery } from '../sql/prepared.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
 
@@ -26,11 +27,15 @@ const types: pg.CustomTypesConfig = {
  * instance is seen by every other on its next request.
  */
 export class PostgresKeyChangeSignal implements KeyChangeSignal {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly current: PreparedQuery<{ version: number }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.current = new PreparedQuery(db.selectFrom('key_change_version').select('version'));
+  }
 
   async version(): Promise<string> {
-    const { version } = await this.db.selectFrom('key_change_version').select('version').executeTakeFirstOrThrow();
-    return String(version);
+    const [row] = await this.current.rows(this.db);
+    return String(row!.version);
   }
 
   async announce(): Promise<void> {

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshPostgres } from '../../../test/services.js';
-import type { ApiKey, AuditEntry } from '../../core/model.js';
-import type { RequestLogEntry, Store, TrackedEvent } from '../../core/ports.js';
-import { DAY_MS, dayOf } from '../../lib/utc-days.js';
-import { openPostgresStore } from '../postgres/postgres-store.js';
-import { openSqliteStore } from '../sqlite/sqlite-store.js';
+import { freshPostgres } from '../services.js';
+import type { ApiKey, AuditEntry } from '../../src/core/model.js';
+import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
+import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
+import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
+import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
 
 /** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
 interface Backend {

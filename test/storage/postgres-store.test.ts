@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { freshPostgres } from '../../../test/services.js';
-import type { Store } from '../../core/ports.js';
-import { openPostgresStore } from './postgres-store.js';
+import { freshPostgres } from '../services.js';
+import type { Store } from '../../src/core/ports.js';
+import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
 
-// What every backend must do is in ../sql/sql-store.test.ts; this is what only PostgreSQL has.
+// What every backend must do is in store-conformance.test.ts; this is what only PostgreSQL has.
 
 let database: Awaited<ReturnType<typeof freshPostgres>>;
 let opened: Store[] = [];
