@@ -43,8 +43,11 @@ export class PostgresKeyChangeSignal implements KeyChangeSignal {
   }
 }
 
-/** Opens the PostgreSQL database at `url`, migrating it if needed. */
-export async function openPostgresStore(url: string): Promise<SqlStore> {
+/**
+ * Opens the PostgreSQL database at `url`, migrating it if needed. `keyChanges` replaces the
+ * database's own signal (Redis's, when instances share one).
+ */
+export async function openPostgresStore(url: string, { keyChanges }: { keyChanges?: KeyChangeSignal | undefined } = {}): Promise<SqlStore> {
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
   // An idle connection that breaks (a server restart) is dropped by the pool and replaced on
   // the next query, which reports its own error; unhandled, this event would end the process.
@@ -56,7 +59,7 @@ export async function openPostgresStore(url: string): Promise<SqlStore> {
     await db.destroy();
     throw error;
   }
-  return new SqlStore(db, new PostgresKeyChangeSignal(db));
+  return new SqlStore(db, keyChanges ?? new PostgresKeyChangeSignal(db));
 }
 
 /**
