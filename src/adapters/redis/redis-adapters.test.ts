@@ -84,4 +84,14 @@ describe('Redis adapters', () => {
     expect(after).not.toBe(before);
     expect(await here.version()).toBe(after);
   });
+
+  it('never signals a version seen before, even after Redis lost its data', async () => {
+    const prefix = freshRedisPrefix();
+    const signal = new RedisKeyChangeSignal(await redis.connect(), { prefix });
+    await signal.announce();
+    const seen = await signal.version();
+    await redis.flush(prefix);
+    await signal.announce();
+    expect(await signal.version()).not.toBe(seen);
+  });
 });

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { KeyChangeSignal } from '../../core/ports.js';
 
 /**
- * A version number in Redis that every instance bumps after a key write and reads per request:
+ * A version in Redis that every instance replaces after a key write and reads per request:
  * reading it each time makes a revocation immediate everywhere, where pub/sub could be outrun.
+ * Each version is new rather than counted up, so after Redis loses its data a count cannot
+ * climb back to the very value an idle instance last saw and hide the changes in between.
  */
 export class RedisKeyChangeSignal implements KeyChangeSignal {
   private readonly key: string;
@@ -16,10 +19,10 @@ export class RedisKeyChangeSignal implements KeyChangeSignal {
   }
 
   async version(): Promise<string> {
-    return (await this.redis.get(this.key)) ?? '0';
+    return (await this.redis.get(this.key)) ?? '';
   }
 
   async announce(): Promise<void> {
-    await this.redis.incr(this.key);
+    await this.redis.set(this.key, randomUUID());
   }
 }
