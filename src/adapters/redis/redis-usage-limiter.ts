@@ -7,7 +7,6 @@ import type { Clock } from '../../lib/clock.js';
 import { SingleFlight } from '../../lib/single-flight.js';
 import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
 
-const SECOND_MS = 1000;
 const LONGEST_QUOTA_MS = Math.max(...Object.values(QUOTA_WINDOW_MS));
 
 /**
@@ -114,25 +113,24 @@ redis.call('PEXPIRE', buckets, longest + 60000 + slack)
 return reply('ok', 0)
 `;
 
-// KEYS: account marker, account second log, account minute log. ARGV: slack, times accepted in the last minute, ascending.
+// KEYS: account marker, account second log, account minute log.
+// ARGV: now, slack, the times accepted in the last minute as a JSON array, ascending.
 const SEED_ACCOUNT_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local slack = tonumber(ARGV[1])
+local now, slack = tonumber(ARGV[1]), tonumber(ARGV[2])
+local recent = cjson.decode(ARGV[3])
 redis.call('DEL', KEYS[2], KEYS[3])
-for i = 2, #ARGV do
-  local time = tonumber(ARGV[i])
-  log_add(KEYS[2], time, 1000, slack)
-  log_add(KEYS[3], time, 60000, slack)
-end
+log_load(KEYS[2], recent, now, 1000, slack)
+log_load(KEYS[3], recent, now, 60000, slack)
 redis.call('SET', KEYS[1], 1, 'PX', 60000 + slack)
 return 1
 `;
 
-// KEYS: key state, key quota buckets, key minute log. ARGV: slack, longest quota window, the key's usage as JSON.
+// KEYS: key state, key quota buckets, key minute log. ARGV: now, slack, longest quota window, the key's usage as JSON.
 const SEED_KEY_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
-local usage = cjson.decode(ARGV[3])
+local now, slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local usage = cjson.decode(ARGV[4])
 redis.call('DEL', KEYS[2], KEYS[3])
 local cumulative = usage.total
 for _, bucket in ipairs(usage.minutes) do cumulative = cumulative - bucket[2] end
@@ -141,7 +139,7 @@ for _, bucket in ipairs(usage.minutes) do
   cumulative = cumulative + bucket[2]
   redis.call('ZADD', KEYS[2], bucket[1], bucket[1] .. ':' .. cumulative)
 end
-for _, time in ipairs(usage.recent) do log_add(KEYS[3], time, 60000, slack) end
+log_load(KEYS[3], usage.recent, now, 60000, slack)
 redis.call('PEXPIRE', KEYS[1], longest + 60000 + slack)
 redis.call('PEXPIRE', KEYS[2], longest + 60000 + slack)
 return 1
@@ -203,8 +201,9 @@ export class RedisUsageLimiter implements UsageLimiter {
 
   private seedAccount(accountId: string): Promise<unknown> {
     return this.seeding.run(`account:${accountId}`, async () => {
-      const recent = await this.options.history.accountRecent(accountId, this.clock.now() - MINUTE_MS);
-      await this.seedAccountScript(this.accountKeys(accountId), [EXPIRY_SLACK_MS, ...recent]);
+      const now = this.clock.now();
+      const recent = await this.options.history.accountRecent(accountId, now - MINUTE_MS);
+      await this.seedAccountScript(this.accountKeys(accountId), [now, EXPIRY_SLACK_MS, JSON.stringify(recent)]);
     });
   }
 
@@ -212,7 +211,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     return this.seeding.run(`key:${keyId}`, async () => {
       const now = this.clock.now();
       const usage = await quotaHistory(this.options.history, keyId, now, now - MINUTE_MS);
-      await this.seedKeyScript(this.keyKeys(keyId), [EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, JSON.stringify(usage)]);
+      await this.seedKeyScript(this.keyKeys(keyId), [now, EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, JSON.stringify(usage)]);
     });
   }
 }
