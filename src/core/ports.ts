@@ -93,6 +93,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** When failed authentications block a client IP (SPEC §3). */
+export interface FailedAuthPolicy {
+  /** Failures within the window that start a block. */
+  limit: number;
+  windowMs: number;
+  blockMs: number;
+}
+
 /** Failed-authentication counting per client IP (SPEC §3). */
 export interface FailedAuthLimiter {
   isBlocked(ip: string): Promise<boolean>;
