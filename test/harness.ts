@@ -12,6 +12,7 @@ import { buildApp } from '../src/http/app.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/logger.js';
 import { openKeygate } from '../src/runtime.js';
+import { RedisClients } from './redis-clients.js';
 import { dropPostgres, ensureRedis, freshPostgres, freshRedisPrefix } from './services.js';
 
 export interface CallOptions {
@@ -167,6 +168,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!ownsDataDir) return;
       rmSync(dataDir, { recursive: true, force: true });
       if (backend.DATABASE_URL) await dropPostgres(backend.DATABASE_URL);
+      if (backend.REDIS_KEY_PREFIX) {
+        const redis = new RedisClients();
+        await redis.flush(backend.REDIS_KEY_PREFIX).finally(() => redis.closeAll());
+      }
     },
   };
 }
