@@ -39,29 +39,41 @@ function redisLimiters(config: Config, redis: Redis, prefix: string, store: Stor
   };
 }
 
+export interface OpenOptions {
+  clock?: Clock;
+  /** Where lost connections are reported (the server's log); the CLI reports its own failure. */
+  logger?: { warn(details: object, message: string): void };
+}
+
 /**
  * Storage, limiter state and services for one configuration: what the server and the CLI
  * share. SQLite and in-process limiters by default; PostgreSQL and Redis when configured.
  */
-export async function openKeygate(config: Config, clock: Clock = systemClock): Promise<Services> {
+export async function openKeygate(config: Config, { clock = systemClock, logger }: OpenOptions = {}): Promise<Services> {
   const plans = loadPlans(config.plansFile);
-  // Commands wait for the connection rather than fail while Redis is (re)starting.
-  const redis = config.redis && new Redis(config.redis.url, { enableAutoPipelining: true, lazyConnect: true });
+  // While Redis is unreachable a command is retried once and then fails (the request gets 500
+  // INTERNAL and /readyz NOT_READY) rather than hang; the client keeps reconnecting meanwhile.
+  const redis = config.redis && new Redis(config.redis.url, { enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  let lastRedisError: Error | undefined;
+  // Each failed reconnection is reported here; commands meanwhile fail on their own.
+  redis?.on('error', (error: Error) => {
+    lastRedisError = error;
+    logger?.warn({ err: error }, 'Redis is not reachable');
+  });
   try {
-    await redis?.connect();
+    await redis?.connect().catch((error: Error) => {
+      throw new Error(`Redis (REDIS_URL) is not reachable: ${(lastRedisError ?? error).message}`);
+    });
     const keyChanges = redis && config.redis ? new RedisKeyChangeSignal(redis, { prefix: config.redis.keyPrefix }) : undefined;
     const store =
-      config.storage.kind === 'postgres' ? await openPostgresStore(config.storage.url, { keyChanges }) : await openSqliteStore(config.storage.path);
+      config.storage.kind === 'postgres'
+        ? await openPostgresStore(config.storage.url, { keyChanges }).catch((error: Error) => {
+            // The driver's message names host and user, never the URL's password.
+            throw new Error(`PostgreSQL (DATABASE_URL) could not be opened: ${error.message}`);
+          })
+        : await openSqliteStore(config.storage.path);
     const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
-    const services = createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock });
-    if (!redis) return services;
-    return {
-      ...services,
-      async close() {
-        await services.close();
-        await redis.quit();
-      },
-    };
+    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, connections: redis ? [redis] : [] });
   } catch (error) {
     redis?.disconnect();
     throw error;

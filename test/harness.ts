@@ -126,8 +126,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const services = await openKeygate(config, clock);
-  const app = await buildApp({ services, config, logger: createLogger('trace', sink), ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
+  const logger = createLogger('trace', sink);
+  const services = await openKeygate(config, { clock, logger });
+  const app = await buildApp({ services, config, logger, ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
   return {
