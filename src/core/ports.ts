@@ -39,7 +39,8 @@ export interface KeyStore {
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
-  delete(id: string): Promise<void>;
+  /** Deletes the key unless it has been used (as the row says now, not as the caller last read it); true if deleted. */
+  deleteUnused(id: string): Promise<boolean>;
 }
 
 /**

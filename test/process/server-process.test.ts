@@ -72,7 +72,7 @@ describe('server start-up and configuration', () => {
   });
 
   it('exits 1 with one clear line, never echoing a password, when PostgreSQL or Redis cannot be reached', async () => {
-    const cases = [
+    const cases: Array<{ env: Record<string, string>; message: RegExp }> = [
       { env: { DATABASE_URL: 'postgres://keygate:s3cret-pw@127.0.0.1:1/keygate' }, message: /^keygate: PostgreSQL \(DATABASE_URL\) could not be opened: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
       { env: { REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' }, message: /^keygate: Redis \(REDIS_URL\) is not reachable: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
     ];

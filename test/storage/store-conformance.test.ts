@@ -78,7 +78,7 @@ function logEntry(id: string, time: number, changes: Partial<RequestLogEntry> = 
     path: '/api/v1/sites',
     status: 200,
     errorCode: null,
-    durationMs: 1.5,
+    durationMs: 1.234567891,
     ip: '203.0.113.7',
     referrer: null,
     userAgent: 'curl/8',
@@ -224,10 +224,16 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect((await store.keys.list('acct_a', NOW + 10)).map((k) => k.id)).toEqual(['key_1']);
       expect((await store.keys.list('acct_a', null)).map((k) => k.id)).toEqual(['key_1', 'key_2']);
 
-      await store.keys.update('key_1', { active: false, lastUsedAt: NOW + 5 });
+      await store.keys.update('key_1', { active: false });
+      expect(await store.keys.find('key_1')).toEqual({ ...first, active: false });
+      expect(await store.keys.deleteUnused('key_2')).toBe(true);
+      expect(await store.keys.find('key_2')).toBeUndefined();
+
+      // Used since it was read: another instance may have stamped it in between.
+      await store.keys.update('key_1', { lastUsedAt: NOW + 5 });
       expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
-      await store.keys.delete('key_1');
-      expect(await store.keys.find('key_1')).toBeUndefined();
+      expect(await store.keys.deleteUnused('key_1')).toBe(false);
+      expect(await store.keys.find('key_1')).toBeDefined();
     });
 
     it("edits a key's settings unless another live key holds the new name", async () => {

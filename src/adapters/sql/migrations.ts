@@ -178,6 +178,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('event_day_values').alterColumn('value', (c) => c.setDataType(sql`text collate "C"`)).execute();
     },
   },
+  '0007_durations_in_double_precision': {
+    async up(db: Kysely<any>) {
+      // `real` is 8 bytes on SQLite but 4 on PostgreSQL, which would round request durations.
+      if (dialect !== 'postgres') return;
+      await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -238,8 +238,9 @@ class SqlKeyStore implements KeyStore {
     });
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('api_keys').where('id', '=', id).execute();
+  async deleteUnused(id: string): Promise<boolean> {
+    const { numDeletedRows } = await this.db.deleteFrom('api_keys').where('id', '=', id).where('last_used_at', 'is', null).executeTakeFirst();
+    return numDeletedRows > 0n;
   }
 }
 
