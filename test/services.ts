@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import pg from 'pg';
 
@@ -9,6 +10,7 @@ import pg from 'pg';
  * are not running; KEYGATE_TEST_POSTGRES_URL and KEYGATE_TEST_REDIS_URL point elsewhere.
  */
 
+const CLUSTER_CONFIG = '/etc/postgresql/15/main';
 const ROLE = 'keygate_test';
 const PASSWORD = 'keygate_test';
 const ADMIN_URL = process.env.KEYGATE_TEST_POSTGRES_URL ?? `postgres://${ROLE}:${PASSWORD}@127.0.0.1:5432/postgres`;
@@ -37,16 +39,26 @@ async function waitFor(port: number, what: string): Promise<void> {
 async function startPostgres(): Promise<void> {
   if (process.env.KEYGATE_TEST_POSTGRES_URL) return;
   if (!(await reachable(5432))) {
+    // The package normally creates the cluster; an image built without it gets one here.
+    // (Another test process may be creating it at the same moment: then its existence is enough.)
+    try {
+      if (!existsSync(CLUSTER_CONFIG)) execFileSync('pg_createcluster', ['15', 'main'], { stdio: 'pipe' });
+    } catch (error) {
+      if (!existsSync(CLUSTER_CONFIG)) throw error;
+    }
     // Several test files may race to start it; a second start fails harmlessly.
     try {
       execFileSync('pg_ctlcluster', ['15', 'main', 'start'], { stdio: 'pipe' });
     } catch {}
     await waitFor(5432, 'PostgreSQL');
   }
+  // Superuser, on this local test cluster only: dropping a test database WITH (FORCE) must
+  // also end an autovacuum worker that happens to be in it, which a plain owner may not.
   const sql = `DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN
-      CREATE ROLE ${ROLE} LOGIN CREATEDB PASSWORD '${PASSWORD}';
+      CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}';
     END IF;
+    ALTER ROLE ${ROLE} SUPERUSER;
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
   END $$;`;
   execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
