@@ -112,7 +112,7 @@ writeFileSync(plansFile, JSON.stringify(BENCH_PLAN));
 const env = { DATA_DIR: dataDir, PLANS_FILE: plansFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...INGESTION_ENV };
 const children: ChildProcess[] = [];
 try {
-  const { account_id: account } = cli(env, 'create-account', '--email', 'bench@example.com', '--password', 'bench password 123', '--plan', 'bench');
+  const { account_id: account } = cli(env, 'create-account', '--email', `bench-${Date.now()}@example.com`, '--password', 'bench password 123', '--plan', 'bench');
   const { key: siteKey } = cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
   const { id: keyId, key } = cli(env, 'create-key', '--account', account!, '--name', 'bench', ...BENCH_QUOTAS);
   const auth = { authorization: `Bearer ${key}` };

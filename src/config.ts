@@ -11,7 +11,8 @@ export interface Config {
   host: string;
   dataDir: string;
   storage: StorageConfig;
-  redisUrl: string | undefined;
+  /** Limiter counters, IP blocks and key-change signals shared by every instance (SPEC §8). */
+  redis: { url: string; keyPrefix: string } | undefined;
   /** Proxies whose X-Forwarded-For is believed (SPEC §3). */
   trustProxy: readonly string[];
   authFailLimit: number;
@@ -65,6 +66,13 @@ function storage(env: Record<string, string | undefined>, dataDir: string, cwd: 
   throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://...');
 }
 
+function redis(env: Record<string, string | undefined>): Config['redis'] {
+  const url = env.REDIS_URL;
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must be redis://... or rediss://...');
+  return Object.freeze({ url, keyPrefix: env.REDIS_KEY_PREFIX || 'keygate:' });
+}
+
 /**
  * Reads the environment once. A `.env` file in `cwd` fills in variables that the real
  * environment does not set.
@@ -80,7 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: merged.HOST || '0.0.0.0',
     dataDir,
     storage: storage(merged, dataDir, cwd),
-    redisUrl: merged.REDIS_URL || undefined,
+    redis: redis(merged),
     trustProxy: Object.freeze(proxies(merged.TRUST_PROXY)),
     authFailLimit: integer(merged, 'AUTH_FAIL_LIMIT', 10, 1, 1_000_000),
     authFailWindowSeconds: integer(merged, 'AUTH_FAIL_WINDOW_S', 60, 1, 86_400),

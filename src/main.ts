@@ -8,7 +8,7 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const services = await openKeygate(config);
+  const services = await openKeygate(config, { logger });
   const app = await buildApp({ services, config, logger });
   await app.listen({ port: config.port, host: config.host });
 

@@ -1,29 +1,81 @@
+import { Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
+import { openPostgresStore } from './adapters/postgres/postgres-store.js';
+import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
+import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
+import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
+import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
-import { ConfigError, type Config } from './config.js';
+import type { Config } from './config.js';
 import { loadPlans } from './core/plans.js';
-import type { Store } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
-async function openStore(config: Config): Promise<Store> {
-  if (config.storage.kind === 'postgres') {
-    throw new ConfigError('DATABASE_URL=postgres://... is not supported yet: this build runs on the embedded SQLite database');
-  }
-  return openSqliteStore(config.storage.path);
+interface Limiters {
+  failedAuth: FailedAuthLimiter;
+  limiter: UsageLimiter;
+  collectLimiter: CollectLimiter;
 }
 
-/** Storage, limiter state and services for one configuration: what the server and the CLI share. */
-export async function openKeygate(config: Config, clock: Clock = systemClock): Promise<Services> {
+/** In-process limiter state: exact for one process, which is what the embedded default runs. */
+function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
+  return {
+    failedAuth: new MemoryFailedAuthLimiter({ limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 }, clock),
+    limiter: new MemoryUsageLimiter(store.requestLogs, clock),
+    collectLimiter: new MemoryCollectLimiter(clock),
+  };
+}
+
+/** Limiter state in Redis, shared by every instance, so limits stay exact across them (SPEC §8). */
+function redisLimiters(config: Config, redis: Redis, prefix: string, store: Store, clock: Clock): Limiters {
+  const policy = { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
+  return {
+    failedAuth: new RedisFailedAuthLimiter(redis, { ...policy, prefix }, clock),
+    limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
+    collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
+  };
+}
+
+export interface OpenOptions {
+  clock?: Clock;
+  /** Where lost connections are reported (the server's log); the CLI reports its own failure. */
+  logger?: { warn(details: object, message: string): void };
+}
+
+/**
+ * Storage, limiter state and services for one configuration: what the server and the CLI
+ * share. SQLite and in-process limiters by default; PostgreSQL and Redis when configured.
+ */
+export async function openKeygate(config: Config, { clock = systemClock, logger }: OpenOptions = {}): Promise<Services> {
   const plans = loadPlans(config.plansFile);
-  const store = await openStore(config);
-  const failedAuth = new MemoryFailedAuthLimiter(
-    { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 },
-    clock,
-  );
-  const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
-  const collectLimiter = new MemoryCollectLimiter(clock);
-  return createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits: config.collectLimits, clock });
+  // While Redis is unreachable a command is retried once and then fails (the request gets 500
+  // INTERNAL and /readyz NOT_READY) rather than hang; the client keeps reconnecting meanwhile.
+  const redis = config.redis && new Redis(config.redis.url, { enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  let lastRedisError: Error | undefined;
+  // Each failed reconnection is reported here; commands meanwhile fail on their own.
+  redis?.on('error', (error: Error) => {
+    lastRedisError = error;
+    logger?.warn({ err: error }, 'Redis is not reachable');
+  });
+  try {
+    await redis?.connect().catch((error: Error) => {
+      throw new Error(`Redis (REDIS_URL) is not reachable: ${(lastRedisError ?? error).message}`);
+    });
+    const keyChanges = redis && config.redis ? new RedisKeyChangeSignal(redis, { prefix: config.redis.keyPrefix }) : undefined;
+    const store =
+      config.storage.kind === 'postgres'
+        ? await openPostgresStore(config.storage.url, { keyChanges }).catch((error: Error) => {
+            // The driver's message names host and user, never the URL's password.
+            throw new Error(`PostgreSQL (DATABASE_URL) could not be opened: ${error.message}`);
+          })
+        : await openSqliteStore(config.storage.path);
+    const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
+    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, connections: redis ? [redis] : [] });
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
 }

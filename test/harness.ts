@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import type { IssuedKey, NewKeyInput } from '../src/core/api-keys.js';
 import type { Services } from '../src/core/services.js';
@@ -10,6 +12,8 @@ import { buildApp } from '../src/http/app.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/logger.js';
 import { openKeygate } from '../src/runtime.js';
+import { RedisClients } from './redis-clients.js';
+import { dropPostgres, ensureRedis, freshPostgres, freshRedisPrefix } from './services.js';
 
 export interface CallOptions {
   /** Sent as `Authorization: Bearer <key>`. */
@@ -36,7 +40,11 @@ export interface TestServer {
   /** Every response body received through `call`. */
   responses: string[];
   dataDir: string;
+  /** The storage and Redis settings of this server: what a CLI or a second instance needs to share its data. */
+  env: Record<string, string>;
   app: FastifyInstance;
+  /** Every row of these tables, as JSON text: what is stored at rest, whichever the database. */
+  tableRows(tables: string[]): Promise<string>;
   call(path: string, options?: CallOptions): Promise<CallResult>;
   newAccount(options?: { plan?: string; email?: string }): Promise<string>;
   newKey(accountId: string, input?: Partial<NewKeyInput>): Promise<IssuedKey>;
@@ -57,14 +65,53 @@ export interface TestServerOptions {
   webRoot?: string;
 }
 
+/** Under KEYGATE_TEST_BACKEND=postgres the suite runs scaled out, on PostgreSQL and Redis. */
+const SCALED_OUT = process.env.KEYGATE_TEST_BACKEND === 'postgres';
+
+/**
+ * The PostgreSQL database and Redis prefix of a data directory, kept in it so that a server
+ * restarted on the same directory finds the same data. Empty on the embedded default.
+ */
+async function backendEnv(dataDir: string): Promise<Record<string, string>> {
+  if (!SCALED_OUT) return {};
+  const file = join(dataDir, 'test-backend.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const env = { DATABASE_URL: (await freshPostgres()).url, REDIS_URL: await ensureRedis(), REDIS_KEY_PREFIX: freshRedisPrefix() };
+  writeFileSync(file, JSON.stringify(env));
+  return env;
+}
+
+async function readTables(env: Record<string, string>, dataDir: string, tables: string[]): Promise<string> {
+  if (env.DATABASE_URL?.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    try {
+      const rows = [];
+      for (const table of tables) rows.push((await client.query(`select * from ${table}`)).rows);
+      return JSON.stringify(rows);
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new BetterSqlite3(join(dataDir, 'keygate.db'), { readonly: true });
+  try {
+    return JSON.stringify(tables.map((table) => db.prepare(`select * from ${table}`).all()));
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * A real Keygate server listening on 127.0.0.1 with its own SQLite file in a temporary
- * directory, a manual clock and captured logs.
+ * directory (or, scaled out, its own PostgreSQL database and Redis prefix), a manual clock
+ * and captured logs. Servers given the same `env` share their data, as instances do.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keygate-test-'));
-  const env: Record<string, string> = { DATA_DIR: dataDir, ...options.env };
+  // A server given another's DATABASE_URL shares that database (a second instance) and leaves it be.
+  const backend = options.env?.DATABASE_URL === undefined ? await backendEnv(dataDir) : {};
+  const env: Record<string, string> = { DATA_DIR: dataDir, ...backend, ...options.env };
   if (options.plans) {
     env.PLANS_FILE = join(dataDir, 'plans.json');
     writeFileSync(env.PLANS_FILE, JSON.stringify(options.plans));
@@ -79,8 +126,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const services = await openKeygate(config, clock);
-  const app = await buildApp({ services, config, logger: createLogger('trace', sink), ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
+  const logger = createLogger('trace', sink);
+  const services = await openKeygate(config, { clock, logger });
+  const app = await buildApp({ services, config, logger, ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
   return {
@@ -90,7 +138,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logs,
     responses,
     dataDir,
+    env: { DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(env).filter(([name]) => ['DATABASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX'].includes(name))) },
     app,
+    tableRows: (tables) => readTables(env, dataDir, tables),
     async call(path, { key, method = 'GET', headers = {}, body } = {}) {
       const response = await fetch(address + path, {
         method,
@@ -116,7 +166,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.close();
       await services.close();
-      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!ownsDataDir) return;
+      rmSync(dataDir, { recursive: true, force: true });
+      if (backend.DATABASE_URL) await dropPostgres(backend.DATABASE_URL);
+      if (backend.REDIS_KEY_PREFIX) {
+        const redis = new RedisClients();
+        await redis.flush(backend.REDIS_KEY_PREFIX).finally(() => redis.closeAll());
+      }
     },
   };
 }

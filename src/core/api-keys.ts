@@ -154,10 +154,12 @@ export class ApiKeyService {
   /** Removes a key that was never used; a used key has history and can only be deactivated or revoked. */
   async deleteKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
-    if (key.lastUsedAt !== null) {
+    // The store checks again as it deletes: another instance may have used the key since the read.
+    const deleted = key.lastUsedAt === null && (await this.opts.store.keys.deleteUnused(key.id));
+    if (!deleted) {
+      if (key.lastUsedAt === null) await this.getKey(keyId, scope); // NOT_FOUND if a concurrent delete won
       throw new KeygateError('KEY_USED', `API key ${JSON.stringify(key.name)} has been used, so it cannot be deleted; deactivate or revoke it instead`);
     }
-    await this.opts.store.keys.delete(key.id);
     await this.opts.store.keyChanges.announce();
     await this.audit(actor, 'key.deleted', key);
     return key;

@@ -39,7 +39,8 @@ export interface KeyStore {
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
-  delete(id: string): Promise<void>;
+  /** Deletes the key unless it has been used (as the row says now, not as the caller last read it); true if deleted. */
+  deleteUnused(id: string): Promise<boolean>;
 }
 
 /**
@@ -91,6 +92,14 @@ export interface Store {
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** When failed authentications block a client IP (SPEC §3). */
+export interface FailedAuthPolicy {
+  /** Failures within the window that start a block. */
+  limit: number;
+  windowMs: number;
+  blockMs: number;
 }
 
 /** Failed-authentication counting per client IP (SPEC §3). */

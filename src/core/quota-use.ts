@@ -5,14 +5,19 @@ import { MINUTE_MS, MinuteBuckets } from './rolling-windows.js';
 
 /** Rolling quota windows, in the order of the counter's window indexes. */
 const ROLLING_QUOTAS = ['daily', 'weekly', 'monthly'] as const;
-const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;
+export const QUOTA_WINDOW_MS = { daily: DAY_MS, weekly: 7 * DAY_MS, monthly: 30 * DAY_MS } as const;
+
+/** The committed usage a key's quota counts are rebuilt from: minute buckets back past the longest window. */
+export function quotaHistory(history: UsageHistory, keyId: string, now: Millis, recentSince: Millis) {
+  return history.keyUsage(keyId, now - QUOTA_WINDOW_MS.monthly - MINUTE_MS, recentSince);
+}
 
 /**
  * A key's quota counter, rebuilt from committed usage. The limiter enforces quotas with it
  * and the dashboard shows them with it, so both count the same minute buckets the same way.
  */
 export async function loadQuotaCounter(history: UsageHistory, keyId: string, now: Millis, recentSince: Millis): Promise<{ counter: MinuteBuckets; recent: Millis[] }> {
-  const { total, minutes, recent } = await history.keyUsage(keyId, now - QUOTA_WINDOW_MS.monthly - MINUTE_MS, recentSince);
+  const { total, minutes, recent } = await quotaHistory(history, keyId, now, recentSince);
   const counter = new MinuteBuckets(ROLLING_QUOTAS.map((quota) => QUOTA_WINDOW_MS[quota]), total);
   counter.load(minutes);
   return { counter, recent };

@@ -26,8 +26,16 @@ export interface Services {
   failedAuth: FailedAuthLimiter;
   store: Store;
   clock: Clock;
-  /** Commits pending log rows and events, then closes storage. */
+  /** Resolves when storage and every other connection answer (readiness). */
+  ping(): Promise<void>;
+  /** Commits pending log rows and events, then closes storage and the other connections. */
   close(): Promise<void>;
+}
+
+/** A connection the services depend on beside storage (Redis): pinged for readiness, closed last. */
+export interface Connection {
+  ping(): Promise<unknown>;
+  quit(): Promise<unknown>;
 }
 
 export interface ServiceParts {
@@ -38,9 +46,10 @@ export interface ServiceParts {
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
   clock: Clock;
+  connections?: readonly Connection[];
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock }: ServiceParts): Services {
+export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [] }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const sites = new SiteService({ store, accounts, audit, clock });
@@ -60,9 +69,13 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
     failedAuth,
     store,
     clock,
+    async ping() {
+      await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
+    },
     async close() {
       await Promise.all([logWriter.flush(), events.flush()]);
       await store.close();
+      await Promise.all(connections.map((connection) => connection.quit()));
     },
   };
 }

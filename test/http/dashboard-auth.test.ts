@@ -1,5 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
 import { dashboardCall, PASSWORD, sessionCookieOf, signUp } from './dashboard-client.js';
@@ -159,14 +157,9 @@ describe('secrets', () => {
     const signedIn = await dashboardCall(server, undefined, 'POST', '/signin', { email: client.email, password: PASSWORD }, fromNewIp());
     const sessionIds = [client.cookie, sessionCookieOf(signedIn)!].map((cookie) => cookie.split('=')[1]!);
     await dashboardCall(server, `kg_session=${sessionIds[1]}`, 'GET', '/keys');
-    const db = new BetterSqlite3(join(server.dataDir, 'keygate.db'), { readonly: true });
-    try {
-      const rows = JSON.stringify([db.prepare('select * from sessions').all(), db.prepare('select * from users').all(), db.prepare('select * from audit_log').all()]);
-      expect(rows).toContain(client.userId);
-      for (const secret of [...sessionIds, PASSWORD]) expect(rows).not.toContain(secret);
-    } finally {
-      db.close();
-    }
+    const rows = await server.tableRows(['sessions', 'users', 'audit_log']);
+    expect(rows).toContain(client.userId);
+    for (const secret of [...sessionIds, PASSWORD]) expect(rows).not.toContain(secret);
     expect(server.logs.some((line) => line.includes('/dashboard/api/signin'))).toBe(true);
     for (const line of server.logs) {
       for (const secret of [...sessionIds, PASSWORD]) expect(line).not.toContain(secret);

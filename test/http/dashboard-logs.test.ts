@@ -154,7 +154,7 @@ describe('GET /audit', () => {
     await server.call(`/api/v1/api-keys/${rotated.key.id}`, { key: rotated.secret, method: 'DELETE' });
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      expect(await runCli(['admin', 'create-key', '--account', client.accountId, '--name', 'From CLI'], { DATA_DIR: server.dataDir })).toBe(0);
+      expect(await runCli(['admin', 'create-key', '--account', client.accountId, '--name', 'From CLI'], server.env)).toBe(0);
     } finally {
       stdout.mockRestore();
     }

@@ -71,12 +71,18 @@ describe('server start-up and configuration', () => {
     expectNoStackTrace(result.stderr);
   });
 
-  it('refuses DATABASE_URL=postgres://... clearly, without echoing the URL\'s password', async () => {
-    const result = await runNode(SERVER_PATH, [], { env: { PORT: '0', DATA_DIR: world.tempDir(), DATABASE_URL: 'postgres://keygate:s3cret-pw@127.0.0.1:1/keygate' } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^keygate: DATABASE_URL=postgres:\/\/\.\.\. is not supported yet[^\n]*\n$/);
-    expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
-    expectNoStackTrace(result.stderr);
+  it('exits 1 with one clear line, never echoing a password, when PostgreSQL or Redis cannot be reached', async () => {
+    const cases: Array<{ env: Record<string, string>; message: RegExp }> = [
+      { env: { DATABASE_URL: 'postgres://keygate:s3cret-pw@127.0.0.1:1/keygate' }, message: /^keygate: PostgreSQL \(DATABASE_URL\) could not be opened: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
+      { env: { REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' }, message: /^keygate: Redis \(REDIS_URL\) is not reachable: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
+    ];
+    for (const { env, message } of cases) {
+      const result = await runNode(SERVER_PATH, [], { env: { PORT: '0', DATA_DIR: world.tempDir(), LOG_LEVEL: 'silent', ...env } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr + result.stdout).not.toContain('s3cret-pw');
+      expectNoStackTrace(result.stderr);
+    }
   });
 });
 

@@ -1,12 +1,5 @@
 import type { Clock } from '../../lib/clock.js';
-import type { FailedAuthLimiter } from '../../core/ports.js';
-
-export interface FailedAuthPolicy {
-  /** Failures within the window that start a block. */
-  limit: number;
-  windowMs: number;
-  blockMs: number;
-}
+import type { FailedAuthLimiter, FailedAuthPolicy } from '../../core/ports.js';
 
 interface IpRecord {
   /** Times of recent failures, oldest first; never longer than `limit`. */

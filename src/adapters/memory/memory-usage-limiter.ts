@@ -3,6 +3,7 @@ import { QUOTA_WINDOWS, type ApiKey } from '../../core/model.js';
 import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
 import { loadQuotaCounter, quotaCount } from '../../core/quota-use.js';
 import { MINUTE_MS, SlidingLog, type MinuteBuckets } from '../../core/rolling-windows.js';
+import { SingleFlight } from '../../lib/single-flight.js';
 
 interface KeyUsage {
   minute: SlidingLog;
@@ -24,7 +25,8 @@ const clampRetry = (seconds: number) => Math.min(60, Math.max(1, seconds));
 export class MemoryUsageLimiter implements UsageLimiter {
   private readonly keys = new Map<string, KeyUsage>();
   private readonly accounts = new Map<string, AccountUsage>();
-  private readonly loading = new Map<string, Promise<unknown>>();
+  /** Concurrent first requests for one key or account share a single load. */
+  private readonly loading = new SingleFlight();
 
   constructor(
     private readonly history: UsageHistory,
@@ -60,7 +62,7 @@ export class MemoryUsageLimiter implements UsageLimiter {
   }
 
   private loadKey(keyId: string): Promise<KeyUsage> {
-    return this.once(`key:${keyId}`, async () => {
+    return this.loading.run(`key:${keyId}`, async () => {
       const now = this.clock.now();
       const { counter, recent } = await loadQuotaCounter(this.history, keyId, now, now - MINUTE_MS);
       const usage: KeyUsage = { minute: new SlidingLog(MINUTE_MS), quotas: counter };
@@ -71,7 +73,7 @@ export class MemoryUsageLimiter implements UsageLimiter {
   }
 
   private loadAccount(accountId: string): Promise<AccountUsage> {
-    return this.once(`account:${accountId}`, async () => {
+    return this.loading.run(`account:${accountId}`, async () => {
       const recent = await this.history.accountRecent(accountId, this.clock.now() - MINUTE_MS);
       const usage: AccountUsage = { second: new SlidingLog(1000), minute: new SlidingLog(MINUTE_MS) };
       for (const time of recent) {
@@ -81,14 +83,5 @@ export class MemoryUsageLimiter implements UsageLimiter {
       this.accounts.set(accountId, usage);
       return usage;
     });
-  }
-
-  /** Concurrent first requests for one key share a single load. */
-  private once<T>(name: string, load: () => Promise<T>): Promise<T> {
-    const pending = this.loading.get(name) as Promise<T> | undefined;
-    if (pending) return pending;
-    const promise = load().finally(() => this.loading.delete(name));
-    this.loading.set(name, promise);
-    return promise;
   }
 }

@@ -161,6 +161,30 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('audit_log_by_account').on('audit_log').columns(['account_id', 'time', 'seq']).execute();
     },
   },
+  '0005_key_change_version': {
+    async up(db: Kysely<any>) {
+      // PostgreSQL's key-change signal: a one-row counter bumped after each key write. SQLite
+      // needs no table (PRAGMA data_version tells it), so it gets none.
+      if (dialect !== 'postgres') return;
+      await db.schema.createTable('key_change_version').addColumn('version', 'bigint', (c) => c.notNull()).execute();
+      await db.insertInto('key_change_version').values({ version: 0 }).execute();
+    },
+  },
+  '0006_event_values_in_byte_order': {
+    async up(db: Kysely<any>) {
+      // Top values break ties by value. SQLite compares text byte by byte; PostgreSQL by the
+      // database's locale, where en_US puts '/b' before '/B'. "C" makes both order alike.
+      if (dialect !== 'postgres') return;
+      await db.schema.alterTable('event_day_values').alterColumn('value', (c) => c.setDataType(sql`text collate "C"`)).execute();
+    },
+  },
+  '0007_durations_in_double_precision': {
+    async up(db: Kysely<any>) {
+      // `real` is 8 bytes on SQLite but 4 on PostgreSQL, which would round request durations.
+      if (dialect !== 'postgres') return;
+      await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -75,4 +75,6 @@ export interface Database {
     target_name: string;
     details: string;
   };
+  /** PostgreSQL only: one row, bumped after every key write (the key-change signal). */
+  key_change_version: { version: number };
 }

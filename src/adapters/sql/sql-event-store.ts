@@ -3,6 +3,7 @@ import type { Millis } from '../../core/model.js';
 import type { DayCount, DayRange, EventDimension, EventStore, TrackedEvent } from '../../core/ports.js';
 import { dayOf } from '../../lib/utc-days.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
+import { inLockOrder } from './lock-order.js';
 import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -34,7 +35,7 @@ function rollUp(events: readonly TrackedEvent[]) {
     addValue(event, day, 'path', event.path);
     addValue(event, day, 'referrer', event.referrerHost);
   }
-  return { days: days.values(), values: values.values() };
+  return { days: inLockOrder(days).map(([, entry]) => entry), values: inLockOrder(values).map(([, entry]) => entry) };
 }
 
 /** The statements a batch runs per row and per rollup entry, compiled once; and the hot reads. */

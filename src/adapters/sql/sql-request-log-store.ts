@@ -6,6 +6,7 @@ import { MINUTE_MS } from '../../core/rolling-windows.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { DAY_MS } from '../../lib/utc-days.js';
 import { newestFirstPage } from './keyset.js';
+import { inLockOrder } from './lock-order.js';
 import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -109,8 +110,8 @@ export class SqlRequestLogStore implements RequestLogStore {
     const { insertLog, addMinute, addTotal } = this.batch;
     await this.db.transaction().execute(async (trx) => {
       for (const entry of entries) await insertLog.run(trx, toRow(entry));
-      for (const [keyId, usage] of summarize(entries)) {
-        for (const [minute, count] of usage.minutes) await addMinute.run(trx, keyId, minute, count);
+      for (const [keyId, usage] of inLockOrder(summarize(entries))) {
+        for (const [minute, count] of inLockOrder(usage.minutes)) await addMinute.run(trx, keyId, minute, count);
         await addTotal.run(trx, keyId, usage.accepted);
       }
     });
@@ -156,10 +157,10 @@ export class SqlRequestLogStore implements RequestLogStore {
       deleted += await deleteInSlices(async () => {
         const result = await this.db
           .deleteFrom('request_logs')
-          .where('id', 'in', (eb) =>
+          .where('seq', 'in', (eb) =>
             eb
               .selectFrom('request_logs')
-              .select('id')
+              .select('seq')
               .where('time', '<', now - days * 86_400_000)
               .where('account_id', 'in', eb.selectFrom('accounts').select('id').where('plan', '=', plan))
               .limit(PRUNE_SLICE),

@@ -71,16 +71,18 @@ class SqlAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(account: Account, user: User): Promise<'ok' | 'EMAIL_TAKEN'> {
-    // Writes first: on SQLite a transaction that reads and then writes fails at once with
-    // "database is locked" if another connection committed in between (busy_timeout does not apply).
+    // Writes only: on SQLite a transaction that reads and then writes fails at once with
+    // "database is locked" if another connection committed in between (busy_timeout does not
+    // apply). On PostgreSQL a read would miss a concurrent signup's uncommitted row; the
+    // conflict clause instead waits for it and skips the insert if it commits.
     return this.db.transaction().execute(async (trx) => {
       await trx.insertInto('accounts').values({ id: account.id, plan: account.plan, created_at: account.createdAt }).execute();
-      const taken = await trx.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirst();
-      if (taken) throw new EmailTaken();
-      await trx
+      const { numInsertedOrUpdatedRows } = await trx
         .insertInto('users')
         .values({ id: user.id, account_id: user.accountId, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
-        .execute();
+        .onConflict((oc) => oc.column('email').doNothing())
+        .executeTakeFirstOrThrow();
+      if (numInsertedOrUpdatedRows === 0n) throw new EmailTaken();
       return 'ok' as const;
     }).catch((error) => {
       if (error instanceof EmailTaken) return 'EMAIL_TAKEN' as const;
@@ -173,8 +175,9 @@ class SqlKeyStore implements KeyStore {
   async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, replacement.accountId);
-      // The old key is revoked first so that its name is free when the replacement takes it back.
-      await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).execute();
+      // The old key is revoked first so that its name is free when the replacement takes it back;
+      // a revocation that committed since the caller read the key stands (no grace reopens it).
+      await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).where(notRevokedAt(now)).execute();
       const outcome = await this.checkGuards(trx, replacement, null, now);
       if (outcome !== 'ok') throw new GuardRefusal(outcome);
       await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
@@ -235,8 +238,9 @@ class SqlKeyStore implements KeyStore {
     });
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('api_keys').where('id', '=', id).execute();
+  async deleteUnused(id: string): Promise<boolean> {
+    const { numDeletedRows } = await this.db.deleteFrom('api_keys').where('id', '=', id).where('last_used_at', 'is', null).executeTakeFirst();
+    return numDeletedRows > 0n;
   }
 }
 

@@ -15,17 +15,17 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: storage answers a query',
+        summary: 'Readiness: storage (and Redis, when configured) answers',
         tags: ['Operation'],
         response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses('NOT_READY') },
       },
     },
     async (request) => {
       try {
-        await services.store.ping();
+        await services.ping();
       } catch (error) {
-        request.log.warn({ err: error }, 'storage is not reachable');
-        throw new KeygateError('NOT_READY', 'Storage is not reachable');
+        request.log.warn({ err: error }, 'storage or Redis is not reachable');
+        throw new KeygateError('NOT_READY', 'Storage or Redis is not reachable');
       }
       return { status: 'ready' as const };
     },

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { Socket } from 'node:net';
+import pg from 'pg';
+
+/**
+ * Real PostgreSQL and Redis for the tests of the scaled-out configuration (SPEC §8). On a
+ * machine with Debian's packages (CI installs them) the servers are started here when they
+ * are not running; KEYGATE_TEST_POSTGRES_URL and KEYGATE_TEST_REDIS_URL point elsewhere.
+ */
+
+const CLUSTER_CONFIG = '/etc/postgresql/15/main';
+const ROLE = 'keygate_test';
+const PASSWORD = 'keygate_test';
+const ADMIN_URL = process.env.KEYGATE_TEST_POSTGRES_URL ?? `postgres://${ROLE}:${PASSWORD}@127.0.0.1:5432/postgres`;
+export const REDIS_URL = process.env.KEYGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+async function waitFor(port: number, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await reachable(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not start listening on 127.0.0.1:${port}`);
+}
+
+/** Starts Debian's PostgreSQL 15 cluster if needed and makes sure the test role exists. */
+async function startPostgres(): Promise<void> {
+  if (process.env.KEYGATE_TEST_POSTGRES_URL) return;
+  if (!(await reachable(5432))) {
+    // The package normally creates the cluster; an image built without it gets one here.
+    // (Another test process may be creating it at the same moment: then its existence is enough.)
+    try {
+      if (!existsSync(CLUSTER_CONFIG)) execFileSync('pg_createcluster', ['15', 'main'], { stdio: 'pipe' });
+    } catch (error) {
+      if (!existsSync(CLUSTER_CONFIG)) throw error;
+    }
+    // Several test files may race to start it; a second start fails harmlessly.
+    try {
+      execFileSync('pg_ctlcluster', ['15', 'main', 'start'], { stdio: 'pipe' });
+    } catch {}
+    await waitFor(5432, 'PostgreSQL');
+  }
+  // Superuser, on this local test cluster only: dropping a test database WITH (FORCE) must
+  // also end an autovacuum worker that happens to be in it, which a plain owner may not.
+  const sql = `DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN
+      CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}';
+    END IF;
+    ALTER ROLE ${ROLE} SUPERUSER;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END $$;`;
+  execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: 'pipe' });
+}
+
+let postgresReady: Promise<void> | undefined;
+
+/** A new, empty PostgreSQL database for one test file; `drop` removes it. */
+export async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  postgresReady ??= startPostgres();
+  await postgresReady;
+  const name = `keygate_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => dropPostgres(url.toString()) };
+}
+
+/** Drops a database `freshPostgres` made, closing its connections. */
+export async function dropPostgres(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  if (!/^keygate_test_[0-9a-f]+$/.test(name)) throw new Error(`not a test database: ${name}`);
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+let redisReady: Promise<void> | undefined;
+
+/** Starts a local Redis if none answers on 6379. */
+export async function ensureRedis(): Promise<string> {
+  redisReady ??= (async () => {
+    if (process.env.KEYGATE_TEST_REDIS_URL || (await reachable(6379))) return;
+    try {
+      execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'], { stdio: 'pipe' });
+    } catch {}
+    await waitFor(6379, 'Redis');
+  })();
+  await redisReady;
+  return REDIS_URL;
+}
+
+/** A key prefix of its own for one test, so tests sharing a Redis never see each other's counters. */
+export function freshRedisPrefix(): string {
+  return `keygate-test:${randomBytes(6).toString('hex')}:`;
+}

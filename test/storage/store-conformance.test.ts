@@ -1,0 +1,412 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshPostgres } from '../services.js';
+import type { ApiKey, AuditEntry } from '../../src/core/model.js';
+import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
+import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
+import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
+import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
+
+/** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
+interface Backend {
+  name: string;
+  fresh(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
+  /**
+   * Whether two instances in this process can write at once. Not on SQLite: better-sqlite3
+   * waits for another connection's write lock synchronously, blocking the event loop that
+   * would release it; its races are run within one instance here, across processes in test/cli.
+   */
+  racesAcrossInstances: boolean;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'SQLite',
+    async fresh() {
+      const dir = mkdtempSync(join(tmpdir(), 'keygate-store-'));
+      return { open: () => openSqliteStore(join(dir, 'keygate.db')), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+    racesAcrossInstances: false,
+  },
+  {
+    name: 'PostgreSQL',
+    async fresh() {
+      const database = await freshPostgres();
+      return { open: () => openPostgresStore(database.url), drop: () => database.drop() };
+    },
+    racesAcrossInstances: true,
+  },
+];
+
+const NOW = Date.UTC(2026, 0, 15, 12);
+const TODAY = { from: dayOf(NOW), to: dayOf(NOW) };
+const MINUTE = 60_000;
+
+function key(id: string, name: string, changes: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id,
+    accountId: 'acct_a',
+    name,
+    category: 'production',
+    mode: 'live',
+    prefix: 'sk_live_',
+    last4: 'abcd',
+    hash: `hash_${id}`,
+    active: true,
+    expiresAt: null,
+    quotas: {},
+    restrictions: {},
+    createdAt: NOW,
+    createdBy: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...changes,
+  };
+}
+
+function logEntry(id: string, time: number, changes: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  return {
+    id,
+    accountId: 'acct_a',
+    keyId: 'key_1',
+    mode: 'live',
+    time,
+    method: 'GET',
+    route: '/api/v1/sites',
+    path: '/api/v1/sites',
+    status: 200,
+    errorCode: null,
+    durationMs: 1.234567891,
+    ip: '203.0.113.7',
+    referrer: null,
+    userAgent: 'curl/8',
+    credits: 1,
+    accepted: true,
+    ...changes,
+  };
+}
+
+function event(time: number, changes: Partial<TrackedEvent> = {}): TrackedEvent {
+  return { siteId: 'site_a', time, url: 'https://a.example.com/', path: '/', referrer: null, referrerHost: null, userAgent: 'curl/8', bot: 'curl', ...changes };
+}
+
+function auditEntry(id: string, time: number, userId: string | null = 'user_a'): AuditEntry {
+  return { id, accountId: 'acct_a', userId, time, action: 'key.created', targetType: 'api_key', targetId: 'key_1', targetName: 'one', details: { mode: 'live' } };
+}
+
+/** How many times each outcome came back. */
+function tally<T extends string>(outcomes: T[]): Partial<Record<T, number>> {
+  const counts: Partial<Record<T, number>> = {};
+  for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}
+
+describe.each(BACKENDS)('$name store', (backend) => {
+  let database: Awaited<ReturnType<Backend['fresh']>>;
+  let opened: Store[];
+  let store: Store;
+
+  /** Another instance on the same database, closed after the test. */
+  async function open(): Promise<Store> {
+    const instance = await database.open();
+    opened.push(instance);
+    return instance;
+  }
+
+  /** The instance a race's odd-numbered contenders use: another one where the backend allows. */
+  async function rival(): Promise<Store> {
+    return backend.racesAcrossInstances ? open() : store;
+  }
+
+  beforeEach(async () => {
+    database = await backend.fresh();
+    opened = [];
+    store = await open();
+    await store.accounts.create({ id: 'acct_a', plan: 'free', createdAt: 0 }, { id: 'user_a', accountId: 'acct_a', email: 'a@example.com', passwordHash: 'x', createdAt: 0 });
+    await store.sites.insertWithinLimit({ id: 'site_a', accountId: 'acct_a', domain: 'a.example.com', siteKey: 'ak_a', createdAt: 0 }, null);
+  });
+  afterEach(async () => {
+    for (const instance of opened) await instance.close();
+    await database.drop();
+  });
+
+  describe('opening', () => {
+    it('opens a migrated database again and finds its rows', async () => {
+      const again = await open();
+      expect(await again.accounts.find('acct_a')).toEqual({ id: 'acct_a', plan: 'free', createdAt: 0 });
+      await again.ping();
+    });
+
+    it("moves another instance's key-change version when a key is written and announced", async () => {
+      const other = await open();
+      const before = await other.keyChanges.version();
+      expect(await other.keyChanges.version()).toBe(before);
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keyChanges.announce();
+      expect(await other.keyChanges.version()).not.toBe(before);
+    });
+  });
+
+  describe('accounts', () => {
+    it('creates an account with its user and refuses a taken email, keeping nothing of the refused one', async () => {
+      expect(await store.accounts.findUserByEmail('a@example.com')).toEqual({ id: 'user_a', accountId: 'acct_a', email: 'a@example.com', passwordHash: 'x', createdAt: 0 });
+      const outcome = await store.accounts.create({ id: 'acct_b', plan: 'pro', createdAt: 1 }, { id: 'user_b', accountId: 'acct_b', email: 'a@example.com', passwordHash: 'y', createdAt: 1 });
+      expect(outcome).toBe('EMAIL_TAKEN');
+      expect(await store.accounts.find('acct_b')).toBeUndefined();
+      await store.accounts.setPlan('acct_a', 'pro');
+      expect((await store.accounts.find('acct_a'))?.plan).toBe('pro');
+    });
+
+    it('creates exactly one of ten concurrent accounts with the same email', async () => {
+      const other = await rival();
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? other : store).accounts.create({ id: `acct_${i}`, plan: 'free', createdAt: 0 }, { id: `user_${i}`, accountId: `acct_${i}`, email: 'same@example.com', passwordHash: 'x', createdAt: 0 }),
+        ),
+      );
+      expect(tally(outcomes)).toEqual({ ok: 1, EMAIL_TAKEN: 9 });
+    });
+  });
+
+  describe('sites', () => {
+    it('inserts exactly up to the limit when ten inserts race for three places', async () => {
+      await store.sites.delete('site_a');
+      const other = await rival();
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? other : store).sites.insertWithinLimit({ id: `site_${i}`, accountId: 'acct_a', domain: `${i}.example.com`, siteKey: `ak_${i}`, createdAt: i }, 3),
+        ),
+      );
+      expect(tally(outcomes)).toEqual({ ok: 3, PLAN_LIMIT: 7 });
+      expect(await store.sites.listByAccount('acct_a')).toHaveLength(3);
+    });
+
+    it('finds a site by id and by key, lists them oldest first and deletes one', async () => {
+      await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 }, null);
+      const siteB = { id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 };
+      expect(await store.sites.find('site_b')).toEqual(siteB);
+      expect(await store.sites.findByKey('ak_b')).toEqual(siteB);
+      expect((await store.sites.listByAccount('acct_a')).map((site) => site.id)).toEqual(['site_a', 'site_b']);
+      await store.sites.delete('site_b');
+      expect(await store.sites.find('site_b')).toBeUndefined();
+      expect(await store.sites.findByKey('ak_b')).toBeUndefined();
+    });
+  });
+
+  describe('keys', () => {
+    it('inserts exactly up to the key limit when ten inserts race, not counting revoked keys', async () => {
+      await store.keys.insertGuarded(key('key_old', 'old', { revokedAt: NOW - 1 }), null, NOW);
+      const other = await rival();
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).keys.insertGuarded(key(`key_${i}`, `name ${i}`), 3, NOW)));
+      expect(tally(outcomes)).toEqual({ ok: 3, PLAN_LIMIT: 7 });
+      expect(await store.keys.list('acct_a', NOW)).toHaveLength(3);
+    });
+
+    it('gives a name to exactly one of ten concurrent inserts, and again once its holder is revoked', async () => {
+      const other = await rival();
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).keys.insertGuarded(key(`key_${i}`, 'same'), null, NOW)));
+      expect(tally(outcomes)).toEqual({ ok: 1, NAME_TAKEN: 9 });
+      const [holder] = await store.keys.list('acct_a', NOW);
+      await store.keys.update(holder!.id, { revokedAt: NOW });
+      expect(await store.keys.insertGuarded(key('key_new', 'same'), null, NOW)).toBe('ok');
+    });
+
+    it('finds, lists, updates and deletes keys with their settings intact', async () => {
+      const first = key('key_1', 'one', { quotas: { daily: 10 }, restrictions: { ips: ['10.0.0.0/8'] }, expiresAt: NOW + DAY_MS });
+      await store.keys.insertGuarded(first, null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two', { createdAt: NOW + 1, revokedAt: NOW + 10 }), null, NOW);
+      expect(await store.keys.find('key_1')).toEqual(first);
+      expect(await store.keys.findByHash('hash_key_1')).toEqual(first);
+      expect(await store.keys.findByHash('hash_none')).toBeUndefined();
+      expect((await store.keys.list('acct_a', NOW)).map((k) => k.id)).toEqual(['key_1', 'key_2']);
+      expect((await store.keys.list('acct_a', NOW + 10)).map((k) => k.id)).toEqual(['key_1']);
+      expect((await store.keys.list('acct_a', null)).map((k) => k.id)).toEqual(['key_1', 'key_2']);
+
+      await store.keys.update('key_1', { active: false });
+      expect(await store.keys.find('key_1')).toEqual({ ...first, active: false });
+      expect(await store.keys.deleteUnused('key_2')).toBe(true);
+      expect(await store.keys.find('key_2')).toBeUndefined();
+
+      // Used since it was read: another instance may have stamped it in between.
+      await store.keys.update('key_1', { lastUsedAt: NOW + 5 });
+      expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
+      expect(await store.keys.deleteUnused('key_1')).toBe(false);
+      expect(await store.keys.find('key_1')).toBeDefined();
+    });
+
+    it("edits a key's settings unless another live key holds the new name", async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
+      expect(await store.keys.edit(key('key_2', 'one'), NOW)).toBe('NAME_TAKEN');
+      const edited = key('key_2', 'deux', { category: 'staging', quotas: { monthly: 5 }, restrictions: { endpoints: ['GET /api/v1/sites'] } });
+      expect(await store.keys.edit(edited, NOW)).toBe('ok');
+      expect(await store.keys.find('key_2')).toEqual(edited);
+    });
+
+    it('rotates: revokes the old key at the grace end and inserts the replacement, or neither', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
+      expect(await store.keys.rotate('key_1', key('key_3', 'two'), NOW + 1000, NOW)).toBe('NAME_TAKEN');
+      expect((await store.keys.find('key_1'))?.revokedAt).toBeNull();
+      expect(await store.keys.find('key_3')).toBeUndefined();
+
+      expect(await store.keys.rotate('key_1', key('key_3', 'one (rotated)'), NOW + 1000, NOW)).toBe('ok');
+      expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW + 1000);
+      expect((await store.keys.list('acct_a', NOW + 1000)).map((k) => k.id)).toEqual(['key_2', 'key_3']);
+    });
+
+    it('keeps a revocation that committed before a rotation of the same key', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.update('key_1', { revokedAt: NOW });
+      expect(await store.keys.rotate('key_1', key('key_2', 'two'), NOW + 60_000, NOW + 1)).toBe('ok');
+      expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW);
+    });
+  });
+
+  describe('sessions', () => {
+    it('creates, finds with the email, touches and deletes sessions, expired ones in bulk', async () => {
+      const session = { idHash: 'h1', userId: 'user_a', accountId: 'acct_a', createdAt: NOW, expiresAt: NOW + DAY_MS, lastSeenAt: NOW };
+      await store.sessions.create(session);
+      await store.sessions.create({ ...session, idHash: 'h2', expiresAt: NOW });
+      expect(await store.sessions.find('h1')).toEqual({ session, email: 'a@example.com' });
+      await store.sessions.touch('h1', NOW + 5);
+      expect((await store.sessions.find('h1'))?.session.lastSeenAt).toBe(NOW + 5);
+      await store.sessions.deleteExpired(NOW);
+      expect(await store.sessions.find('h2')).toBeUndefined();
+      await store.sessions.delete('h1');
+      expect(await store.sessions.find('h1')).toBeUndefined();
+    });
+  });
+
+  describe('audit log', () => {
+    it('pages newest first by time, then by append order within a millisecond', async () => {
+      await store.audit.append(auditEntry('aud_1', NOW));
+      await store.audit.append(auditEntry('aud_2', NOW + 1, null));
+      await store.audit.append(auditEntry('aud_3', NOW));
+      const first = await store.audit.list('acct_a', undefined, 2);
+      expect(first.map((entry) => entry.id)).toEqual(['aud_2', 'aud_3']);
+      expect(first[0]).toMatchObject({ userEmail: null, details: { mode: 'live' }, time: NOW + 1 });
+      const last = first.at(-1)!;
+      const rest = await store.audit.list('acct_a', { time: last.time, seq: last.seq }, 2);
+      expect(rest.map((entry) => [entry.id, entry.userEmail])).toEqual([['aud_1', 'a@example.com']]);
+    });
+  });
+
+  describe('request logs', () => {
+    beforeEach(async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
+    });
+
+    it('counts, lists with the key name and pages newest first', async () => {
+      await store.requestLogs.append([
+        logEntry('req_1', NOW),
+        logEntry('req_2', NOW, { status: 404, errorCode: 'NOT_FOUND', accepted: false }),
+        logEntry('req_3', NOW + 1, { keyId: 'key_2', status: 429 }),
+      ]);
+      expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(3);
+      expect(await store.requestLogs.count({ keyId: 'key_1' })).toBe(2);
+      expect(await store.requestLogs.count({ status: { min: 400, max: 499 } })).toBe(2);
+      expect(await store.requestLogs.count({ from: NOW + 1, to: NOW + 1 })).toBe(1);
+
+      const first = await store.requestLogs.list({ accountId: 'acct_a' }, undefined, 2);
+      expect(first.map((row) => [row.id, row.keyName])).toEqual([['req_3', 'two'], ['req_2', 'one']]);
+      expect(first[1]).toMatchObject({ ...logEntry('req_2', NOW, { status: 404, errorCode: 'NOT_FOUND', accepted: false }) });
+      const last = first.at(-1)!;
+      expect((await store.requestLogs.list({ accountId: 'acct_a' }, { time: last.time, seq: last.seq }, 2)).map((row) => row.id)).toEqual(['req_1']);
+    });
+
+    it('counts requests and errors per UTC day', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW - DAY_MS), logEntry('req_2', NOW, { status: 500 }), logEntry('req_3', NOW + 1)]);
+      const days = await store.requestLogs.daily('acct_a', dayOf(NOW) - 1, dayOf(NOW));
+      expect(days.sort((a, b) => a.day - b.day)).toEqual([
+        { day: dayOf(NOW) - 1, requests: 1, errors: 0 },
+        { day: dayOf(NOW), requests: 2, errors: 1 },
+      ]);
+    });
+
+    it('prunes by the retention of each plan', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW - 10 * DAY_MS), logEntry('req_2', NOW - DAY_MS), logEntry('req_3', NOW)]);
+      expect(await store.requestLogs.prune(new Map([['pro', 1]]), NOW)).toBe(0);
+      expect(await store.requestLogs.prune(new Map([['free', 7]]), NOW)).toBe(1);
+      expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(2);
+    });
+
+    it('keeps the usage that accepted requests imply: all-time total, minutes and recent times', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW + 1), logEntry('req_3', NOW + MINUTE), logEntry('req_4', NOW + MINUTE, { accepted: false })]);
+      expect(await store.requestLogs.keyUsage('key_1', NOW, NOW)).toEqual({
+        total: 3,
+        minutes: [
+          [NOW / MINUTE, 2],
+          [NOW / MINUTE + 1, 1],
+        ],
+        recent: [NOW + 1, NOW + MINUTE],
+      });
+      expect(await store.requestLogs.accountRecent('acct_a', NOW - 1)).toEqual([NOW, NOW + 1, NOW + MINUTE]);
+    });
+
+    it('adds up concurrent batches touching the same keys and minutes in any order', async () => {
+      const other = await rival();
+      const batch = (i: number, keys: string[]) => keys.flatMap((keyId) => [logEntry(`req_${i}_${keyId}_a`, NOW, { keyId }), logEntry(`req_${i}_${keyId}_b`, NOW + MINUTE, { keyId })]);
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).requestLogs.append(batch(i, i % 2 ? ['key_1', 'key_2'] : ['key_2', 'key_1']))),
+      );
+      for (const keyId of ['key_1', 'key_2']) {
+        expect(await store.requestLogs.keyUsage(keyId, NOW, NOW + MINUTE)).toMatchObject({ total: 20, minutes: [[NOW / MINUTE, 10], [NOW / MINUTE + 1, 10]] });
+      }
+    });
+  });
+
+  describe('events', () => {
+    it('adds a batch to the rollups, however its events fall across days and values', async () => {
+      await store.events.append([event(NOW), event(NOW, { bot: null, path: '/a', referrerHost: 'r.example' }), event(NOW - DAY_MS)]);
+      await store.events.append([event(NOW, { bot: null, path: '/a' })]);
+      expect(await store.events.dailyCounts('site_a', { from: dayOf(NOW) - 1, to: dayOf(NOW) })).toEqual([
+        { day: dayOf(NOW) - 1, humans: 0, bots: 1 },
+        { day: dayOf(NOW), humans: 2, bots: 1 },
+      ]);
+      expect(await store.events.top('site_a', 'path', TODAY, 10)).toEqual([
+        { value: '/a', events: 2 },
+        { value: '/', events: 1 },
+      ]);
+      expect(await store.events.top('site_a', 'referrer', TODAY, 10)).toEqual([{ value: 'r.example', events: 1 }]);
+      expect(await store.events.countsByAccount('acct_a', TODAY)).toEqual(new Map([['site_a', 3]]));
+    });
+
+    it('breaks ties in the top values by value, byte order', async () => {
+      await store.events.append(['/b', '/B', '/a-c', '/ab'].map((path) => event(NOW, { path })));
+      expect((await store.events.top('site_a', 'path', TODAY, 10)).map((row) => row.value)).toEqual(['/B', '/a-c', '/ab', '/b']);
+    });
+
+    it('adds up concurrent batches touching the same rollups in any order', async () => {
+      const other = await rival();
+      const paths = ['/a', '/b', '/c'];
+      const batch = paths.flatMap((path) => [event(NOW - DAY_MS, { path, bot: null }), event(NOW, { path, bot: null })]);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).events.append(i % 2 ? batch : [...batch].reverse())));
+      const days = { from: dayOf(NOW) - 1, to: dayOf(NOW) };
+      expect(await store.events.dailyCounts('site_a', days)).toEqual([
+        { day: dayOf(NOW) - 1, humans: 30, bots: 0 },
+        { day: dayOf(NOW), humans: 30, bots: 0 },
+      ]);
+      expect(await store.events.top('site_a', 'path', days, 10)).toEqual(paths.map((value) => ({ value, events: 20 })));
+    });
+
+    it('prunes raw events before a time and keeps the rollups', async () => {
+      await store.events.append([event(NOW - 40 * DAY_MS), event(NOW - 40 * DAY_MS), event(NOW)]);
+      expect(await store.events.prune(NOW - 30 * DAY_MS)).toBe(2);
+      expect(await store.events.prune(NOW - 30 * DAY_MS)).toBe(0);
+      const old = dayOf(NOW - 40 * DAY_MS);
+      expect(await store.events.dailyCounts('site_a', { from: old, to: old })).toEqual([{ day: old, humans: 0, bots: 2 }]);
+    });
+
+    it("deletes a site's events and rollups with the site", async () => {
+      await store.events.append([event(NOW)]);
+      await store.sites.delete('site_a');
+      expect(await store.events.dailyCounts('site_a', TODAY)).toEqual([]);
+      expect(await store.events.top('site_a', 'bot', TODAY, 10)).toEqual([]);
+      expect(await store.events.prune(NOW + 1)).toBe(0);
+    });
+  });
+});
