@@ -172,4 +172,20 @@ describe('the dashboard refuses clearly', () => {
     await page.getByText('No requests match these filters').waitFor();
     await screenshots(page, 'logs-filtered-empty');
   });
+
+  it('shows the audit log 50 entries at a time and appends older ones on request', async () => {
+    const page = await signedUpPage(dashboard);
+    const { key } = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Renamed 0' })).body;
+    for (let i = 1; i <= 54; i++) expect((await dashboardApi(page, 'PATCH', `/keys/${key.id}`, { name: `Renamed ${i}` })).status).toBe(200);
+
+    await nav(page, 'Audit log').click();
+    const entries = page.locator('.audit > li');
+    await expect.poll(() => entries.count()).toBe(50);
+    await expect(entries.first().textContent()).resolves.toMatch(/changed key\s*Renamed 54$/);
+    await page.getByRole('button', { name: 'Show older' }).click();
+    // The key's creation and its 54 changes, oldest last.
+    await expect.poll(() => entries.count()).toBe(55);
+    await expect(entries.last().textContent()).resolves.toMatch(/created key\s*Renamed 0$/);
+    await expect(page.getByRole('button', { name: 'Show older' }).count()).resolves.toBe(0);
+  });
 });
