@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
 import { isRevoked, type ApiKey } from './model.js';
 import type { Plan, PlanTable } from './plans.js';
@@ -48,11 +49,11 @@ export interface AuthenticatorOptions {
  * store's change signal moves, so a revocation is seen by the very next request.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, CachedKey>();
-  private cacheVersion: string | undefined;
+  private readonly cache: ChangeCache<CachedKey>;
 
-  constructor(private readonly opts: AuthenticatorOptions) {}
-
+  constructor(private readonly opts: AuthenticatorOptions) {
+    this.cache = new ChangeCache(opts.store.keyChanges, MAX_CACHED_KEYS);
+  }
 
   async authenticate(token: string | undefined, request: RequestTraits): Promise<AuthOutcome> {
     if (await this.opts.failedAuth.isBlocked(request.ip)) return failure('IP_BLOCKED');
@@ -76,20 +77,11 @@ export class Authenticator {
     return { ok: true, key: cached.key, plan };
   }
 
-  private async lookup(hash: string): Promise<CachedKey | undefined> {
-    const version = await this.opts.store.keyChanges.version();
-    if (version !== this.cacheVersion || this.cache.size >= MAX_CACHED_KEYS) {
-      this.cache.clear();
-      this.cacheVersion = version;
-    }
-    const hit = this.cache.get(hash);
-    if (hit) return hit;
-    // Unknown hashes are not cached: a key created elsewhere must work at once.
-    const key = await this.opts.store.keys.findByHash(hash);
-    if (!key) return undefined;
-    const entry = { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
-    this.cache.set(hash, entry);
-    return entry;
+  private lookup(hash: string): Promise<CachedKey | undefined> {
+    return this.cache.get(hash, async () => {
+      const key = await this.opts.store.keys.findByHash(hash);
+      return key && { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
+    });
   }
 
   /** A plan dropped from PLANS_FILE while accounts still name it falls back to free, never to no limits. */

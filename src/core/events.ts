@@ -2,9 +2,11 @@ import type { Clock } from '../lib/clock.js';
 import { isId } from '../lib/ids.js';
 import { DAY_MS, dayOf, dayOfDate, monthOf } from '../lib/utc-days.js';
 import { botName } from './bots.js';
+import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { CollectLimiter, CollectLimits, DayCount, DayRange, Store, TrackedEvent } from './ports.js';
+import type { Site } from './model.js';
 import type { SiteService } from './sites.js';
 
 /** Longest `url` and `referrer` a hit may carry. */
@@ -16,6 +18,7 @@ const DEFAULT_STATS_DAYS = 30;
 const MAX_STATS_DAYS = 366;
 const TOP_LIMIT = 10;
 const MAX_USER_AGENT = 512;
+const MAX_CACHED_SITES = 50_000;
 
 /** A hit as the tracking script sends it (SPEC §6). */
 export interface Hit {
@@ -70,9 +73,12 @@ export interface EventServiceOptions {
 export class EventService {
   /** A hit is answered only once committed, like a request log row; one transaction per batch. */
   private readonly writer: GroupCommit<TrackedEvent>;
+  /** Sites by site key: every hit names one, and a deleted site announces a change. */
+  private readonly sites: ChangeCache<Site>;
 
   constructor(private readonly opts: EventServiceOptions) {
     this.writer = new GroupCommit((batch) => opts.store.events.append(batch));
+    this.sites = new ChangeCache(opts.store.keyChanges, MAX_CACHED_SITES);
   }
 
   /** Validates, rate-limits, classifies and commits one hit. */
@@ -80,7 +86,7 @@ export class EventService {
     if (!isId('ak', hit.site)) throw invalid('site', 'must be a site key: ak_ and 24 letters or digits');
     const url = httpUrl('url', hit.url);
     const referrer = hit.referrer ? httpUrl('referrer', hit.referrer) : undefined;
-    const site = await this.opts.store.sites.findByKey(hit.site);
+    const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
     if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
     const { limits } = this.opts;
     const admission = await this.opts.limiter.admit(hit.site, sender.ip, limits);

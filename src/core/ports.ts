@@ -44,9 +44,10 @@ export interface KeyStore {
 }
 
 /**
- * Tells key caches when stored keys may have changed elsewhere: another process on the same
- * SQLite file, or another instance. `version()` changes after any such change; `announce()`
- * is called after every local key write.
+ * Tells the caches of keys (authentication) and sites (tracking) when stored ones may have
+ * changed elsewhere: another process on the same SQLite file, or another instance.
+ * `version()` changes after any such change; `announce()` is called after every local write
+ * of a key, a plan or a deleted site.
  */
 export interface KeyChangeSignal {
   version(): string | Promise<string>;

@@ -60,6 +60,8 @@ export class SiteService {
   async deleteSite(accountId: string, siteId: string, actor: Actor = 'operator'): Promise<Site> {
     const site = await this.getSite(accountId, siteId);
     await this.opts.store.sites.delete(site.id);
+    // Tracking caches sites by key: the next hit for this one must be refused, on every instance.
+    await this.opts.store.keyChanges.announce();
     await this.audit(actor, 'site.deleted', site);
     return site;
   }

@@ -92,6 +92,16 @@ describe('POST /api/v1/collect', () => {
     expectError(await collectHit(server, 'ak_000000000000000000000000', { headers: forwardedFor(nextIp()) }), 400, 'INVALID_SITE_KEY', 'Invalid site key');
   });
 
+  it('refuses the site key of a deleted site from the very next hit, and takes a new site\'s key at once', async () => {
+    const doomed = await newSite();
+    expect((await collectHit(server, doomed.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
+    expect((await collectHit(server, doomed.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
+    await server.services.sites.deleteSite(account, doomed.id);
+    expectError(await collectHit(server, doomed.siteKey, { headers: forwardedFor(nextIp()) }), 400, 'INVALID_SITE_KEY');
+    const fresh = await newSite();
+    expect((await collectHit(server, fresh.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
+  });
+
   const KEY = 'ak_000000000000000000000000';
   it.each([
     ['not JSON', '{not json', /^body: /],

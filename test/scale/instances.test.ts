@@ -128,6 +128,14 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expect(body.site.events_this_month).toBe(7);
   });
 
+  it('refuse a deleted site\'s tracking hits on one instance right after it is deleted through the other', async () => {
+    const account = await first.newAccount({ plan: 'roomy' });
+    const site = await first.services.sites.createSite(account, 'doomed.example.com');
+    for (const server of instances) expect((await collectHit(server, site.siteKey, { headers: forwardedFor('203.0.113.200') })).status).toBe(202);
+    await second.services.sites.deleteSite(account, site.id);
+    for (const server of instances) expectError(await collectHit(server, site.siteKey, { headers: forwardedFor('203.0.113.201') }), 400, 'INVALID_SITE_KEY');
+  });
+
   it('write the request logs of both instances to the one log', async () => {
     const { key, secret } = await keyOn('roomy');
     await spread(8, (server) => server.call('/api/v1/sites', { key: secret }));
