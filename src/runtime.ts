@@ -10,7 +10,7 @@ import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { Config } from './config.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, Store, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -20,10 +20,15 @@ interface Limiters {
   collectLimiter: CollectLimiter;
 }
 
+/** SPEC §3's IP block as configured (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S, AUTH_BLOCK_S). */
+function failedAuthPolicy(config: Config): FailedAuthPolicy {
+  return { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
+}
+
 /** In-process limiter state: exact for one process, which is what the embedded default runs. */
 function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
   return {
-    failedAuth: new MemoryFailedAuthLimiter({ limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 }, clock),
+    failedAuth: new MemoryFailedAuthLimiter(failedAuthPolicy(config), clock),
     limiter: new MemoryUsageLimiter(store.requestLogs, clock),
     collectLimiter: new MemoryCollectLimiter(clock),
   };
@@ -31,9 +36,8 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
 
 /** Limiter state in Redis, shared by every instance, so limits stay exact across them (SPEC §8). */
 function redisLimiters(config: Config, redis: Redis, prefix: string, store: Store, clock: Clock): Limiters {
-  const policy = { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
   return {
-    failedAuth: new RedisFailedAuthLimiter(redis, { ...policy, prefix }, clock),
+    failedAuth: new RedisFailedAuthLimiter(redis, { ...failedAuthPolicy(config), prefix }, clock),
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
   };
