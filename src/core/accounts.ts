@@ -15,8 +15,13 @@ export interface AccountServiceOptions {
   clock: Clock;
 }
 
-export function normalizeEmail(email: string): string {
-  const normalized = email.trim().toLowerCase();
+/** How an email is stored and looked up: what differs only in case or surrounding space is one address. */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function normalizeEmail(email: string): string {
+  const normalized = canonicalEmail(email);
   if (normalized.length > 254 || !EMAIL.test(normalized)) throw invalid('email', 'must be an email address');
   return normalized;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
 import { DAY_MS } from '../lib/utc-days.js';
-import { normalizeEmail, type AccountService } from './accounts.js';
+import { canonicalEmail, type AccountService } from './accounts.js';
 import type { AuditLog } from './audit.js';
 import { KeygateError } from './errors.js';
 import type { Account, Millis } from './model.js';
@@ -53,7 +53,7 @@ export class SessionService {
   /** Creates an account on the free plan with its first user, and signs that user in. */
   async signUp({ email, password }: Credentials): Promise<SignedIn> {
     const { accountId, userId } = await this.opts.accounts.createAccount({ email, password });
-    return this.start({ user: { id: userId, email: normalizeEmail(email) }, account: await this.opts.accounts.getAccount(accountId) });
+    return this.start({ user: { id: userId, email: canonicalEmail(email) }, account: await this.opts.accounts.getAccount(accountId) });
   }
 
   /**
@@ -63,7 +63,7 @@ export class SessionService {
    */
   async signIn({ email, password }: Credentials, ip: string, previousSessionId?: string): Promise<SignedIn> {
     if (previousSessionId !== undefined) await this.signOut(previousSessionId);
-    const user = await this.opts.store.accounts.findUserByEmail(email.trim().toLowerCase());
+    const user = await this.opts.store.accounts.findUserByEmail(canonicalEmail(email));
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
     if (!user || !valid) {
       await this.opts.failedAuth.recordFailure(ip);
