@@ -48,7 +48,7 @@ export function OverviewPage() {
                 You are not tracking any site yet. <Link to="/sites">Add your first site</Link> to get its tracking snippet.
               </p>
             ) : (
-              <ul className="site-list">
+              <ul className="count-list">
                 {data.sites.map((site) => (
                   <li key={site.id}>
                     <Link to={`/sites/${site.id}`}>{site.domain}</Link>

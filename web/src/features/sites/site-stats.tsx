@@ -34,7 +34,7 @@ function TopList({ title, rows, empty }: TopListProps) {
       {rows.length === 0 ? (
         <p className="empty">{empty}</p>
       ) : (
-        <ol>
+        <ol className="count-list">
           {rows.map((row) => (
             <li key={row.label}>
               <span className="top-label">{row.label}</span>
