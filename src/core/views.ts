@@ -78,19 +78,10 @@ export function keyAdminView(key: ApiKey): KeyView & { revoked_at: string | null
   return { ...keyView(key), revoked_at: isoOrNull(key.revokedAt) };
 }
 
-/** The one response that carries the secret: key creation and rotation. */
+/** The one response that carries the secret: key creation and rotation (the list view's fields, the secret second). */
 export function issuedKeyView(key: ApiKey, secret: string) {
-  return {
-    id: key.id,
-    key: secret,
-    name: key.name,
-    category: key.category,
-    mode: key.mode,
-    prefix: key.prefix,
-    last4: key.last4,
-    expires_at: isoOrNull(key.expiresAt),
-    created_at: isoTime(key.createdAt),
-  };
+  const { id, active: _active, last_used_at: _lastUsedAt, ...settings } = keyView(key);
+  return { id, key: secret, ...settings };
 }
 
 type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
