@@ -284,6 +284,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.keyChanges.close?.();
     await this.db.destroy();
   }
 }
