@@ -21,8 +21,16 @@ export interface SiteView {
   created_at: string;
 }
 
+/** Each site record's creation time as text, formatted once: sites are cached, and listed on every call. */
+const createdAtText = new WeakMap<Site, string>();
+
 export function siteView(site: Site, eventsThisMonth: number): SiteView {
-  return { id: site.id, domain: site.domain, key: site.siteKey, events_this_month: eventsThisMonth, created_at: isoTime(site.createdAt) };
+  let createdAt = createdAtText.get(site);
+  if (createdAt === undefined) {
+    createdAt = isoTime(site.createdAt);
+    createdAtText.set(site, createdAt);
+  }
+  return { id: site.id, domain: site.domain, key: site.siteKey, events_this_month: eventsThisMonth, created_at: createdAt };
 }
 
 /** SPEC §5's stats answer. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { encodeBase62, isBase62, randomBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
 
@@ -47,5 +47,5 @@ export function parseApiKey(token: string): ParsedApiKey | undefined {
 
 /** What is stored instead of the key: hex SHA-256 of the whole key. */
 export function hashApiKey(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
