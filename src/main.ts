@@ -22,6 +22,9 @@ async function main(): Promise<void> {
   const prune = () => pruneLogs().then(pruneEvents);
   void prune();
   const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+  // Webhook delivery and the expiry and quota watchers run beside the server, never on a request's path.
+  services.webhookDispatcher.start();
+  services.webhookWatchers.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
