@@ -89,7 +89,8 @@ export class WebhookDispatcher {
     const now = this.opts.clock.now();
     const busy = [...this.perEndpoint].filter(([, count]) => count >= perEndpoint).map(([id]) => id);
     const claimed = await this.opts.store.claim({ now, leaseUntil: now + timeoutMs + LEASE_MARGIN_MS, owner: this.owner, limit: free, perEndpoint, skipEndpoints: busy });
-    for (const delivery of claimed) this.send(delivery);
+    // A claim of ours that the clock ran past while its attempt was still going: not sent twice.
+    for (const delivery of claimed) if (!this.inFlight.has(delivery.id)) this.send(delivery);
   }
 
   private send(delivery: ClaimedDelivery): void {

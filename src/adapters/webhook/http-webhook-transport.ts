@@ -78,7 +78,8 @@ export class HttpWebhookTransport implements WebhookTransport {
     if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
     else {
       try {
-        addresses = await lookup(host, { all: true, verbatim: true });
+        // IPv4 first (verbatim: false), as most receivers listen on it; every address is checked either way.
+        addresses = await lookup(host, { all: true, verbatim: false });
       } catch {
         throw new RefusedDestination(`${host} could not be resolved`);
       }
