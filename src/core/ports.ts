@@ -348,6 +348,11 @@ export interface WebhookStore {
    * that expire within [`expiringFrom`, `expiringTo`] or have a quota.
    */
   watchedKeys(now: Millis, expiringFrom: Millis, expiringTo: Millis): Promise<ApiKey[]>;
+  /**
+   * Deletes attempts, finished deliveries, events with no delivery left and watcher notices
+   * from before `before` (the once-ever notices of `total` quotas stay); returns how many attempts.
+   */
+  prune(before: Millis): Promise<number>;
 }
 
 /** How Keygate reaches receivers: with the SSRF defence of SPEC §10 at every connection. */

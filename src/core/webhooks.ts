@@ -9,6 +9,9 @@ import type { LoggedAttempt, Store, WebhookTransport } from './ports.js';
 import { isoTime } from './views.js';
 import type { WebhookEvents } from './webhook-events.js';
 
+/** How long the delivery log, finished deliveries and watcher notices are kept. */
+const WEBHOOK_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 /** SPEC §10: an account has up to 10 endpoints. */
 export const MAX_WEBHOOK_ENDPOINTS = 10;
 const MAX_URL_LENGTH = 2048;
@@ -196,6 +199,11 @@ export class WebhookService {
     if (queued === undefined) throw new KeygateError('NOT_FOUND', 'Delivery not found');
     this.opts.webhookEvents.committed();
     return queued;
+  }
+
+  /** Forgets what is past the retention; returns how many attempts of the delivery log went. */
+  prune(): Promise<number> {
+    return this.opts.store.webhooks.prune(this.opts.clock.now() - WEBHOOK_RETENTION_MS);
   }
 
   private audit(actor: Actor, action: 'webhook.created' | 'webhook.updated' | 'webhook.secret_rolled' | 'webhook.deleted', endpoint: WebhookEndpoint, details?: Record<string, unknown>) {

@@ -544,6 +544,25 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(again).toMatchObject({ id: redelivery, attempt: 1, event: { id: 'evt_2', body: webhookEvent('evt_2').body } });
     });
 
+    it('prunes old attempts, finished deliveries, events left without any and notices, and keeps what is pending', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      await store.webhooks.emit([webhookEvent('evt_old', 'key.created', NOW - 40 * DAY_MS), webhookEvent('evt_pending', 'key.created', NOW - 40 * DAY_MS)]);
+      await store.webhooks.emitOnce('key.expired:key_1:1', webhookEvent('evt_notice', 'key.expired', NOW - 40 * DAY_MS));
+      await store.webhooks.emitOnce('quota.threshold:key_1:total:all:80', webhookEvent('evt_total', 'quota.threshold', NOW - 40 * DAY_MS));
+      const claimed = await store.webhooks.claim({ now: NOW - 40 * DAY_MS, leaseUntil: NOW, owner: 'a', limit: 10, perEndpoint: 10, skipEndpoints: [] });
+      const base = { durationMs: 1, status: 200, error: null, disableIfFailingSince: 0 };
+      for (const delivery of claimed) {
+        const pending = delivery.event.id === 'evt_pending';
+        await store.webhooks.recordAttempt({ ...base, delivery, time: NOW - 40 * DAY_MS, delivered: !pending, retryAt: pending ? NOW + MINUTE : null }, 'a');
+      }
+      expect(await store.webhooks.prune(NOW - 30 * DAY_MS)).toBe(4);
+      expect(await store.webhooks.attempts('wh_1', undefined, 10)).toEqual([]);
+      expect(await store.webhooks.prune(NOW - 30 * DAY_MS)).toBe(0);
+      expect(await claimAll(store)).toEqual(['evt_pending>wh_1']);
+      expect(await store.webhooks.emitOnce('key.expired:key_1:1', webhookEvent('evt_notice_again', 'key.expired'))).toBe(true);
+      expect(await store.webhooks.emitOnce('quota.threshold:key_1:total:all:80', webhookEvent('evt_total_again', 'quota.threshold'))).toBe(false);
+    });
+
     it('watches keys that expire soon or have quotas, of accounts with an enabled endpoint', async () => {
       await store.keys.insertGuarded(key('key_soon', 'soon', { expiresAt: NOW + DAY_MS }), null, NOW);
       await store.keys.insertGuarded(key('key_late', 'late', { expiresAt: NOW + 30 * DAY_MS }), null, NOW);

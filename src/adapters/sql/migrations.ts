@@ -244,12 +244,15 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('error', 'text')
         .execute();
       await db.schema.createIndex('webhook_attempts_by_endpoint').on('webhook_attempts').columns(['endpoint_id', 'time', 'seq']).execute();
+      await db.schema.createIndex('webhook_attempts_by_time').on('webhook_attempts').column('time').execute();
+      await db.schema.createIndex('webhook_events_by_time').on('webhook_events').column('created_at').execute();
       // What the watchers have already announced (key, window, level): restarts and other instances never repeat it.
       await db.schema
         .createTable('webhook_notices')
         .addColumn('key', 'text', (c) => c.primaryKey())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
+      await db.schema.createIndex('webhook_notices_by_time').on('webhook_notices').column('created_at').execute();
       await db.schema.createIndex('api_keys_by_expiry').on('api_keys').column('expires_at').execute();
     },
   },

@@ -321,6 +321,18 @@ export class SqlWebhookStore implements WebhookStore {
     return Number(seq);
   }
 
+  async prune(before: Millis): Promise<number> {
+    const { numDeletedRows } = await this.db.deleteFrom('webhook_attempts').where('time', '<', before).executeTakeFirst();
+    await this.db.deleteFrom('webhook_deliveries').where('state', 'in', ['delivered', 'failed']).where('next_attempt_at', '<', before).execute();
+    await this.db
+      .deleteFrom('webhook_events')
+      .where('created_at', '<', before)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.seq').whereRef('d.event_id', '=', 'webhook_events.id'))))
+      .execute();
+    await this.db.deleteFrom('webhook_notices').where('created_at', '<', before).where('key', 'not like', 'quota.threshold:%:total:%').execute();
+    return Number(numDeletedRows);
+  }
+
   async watchedKeys(now: Millis, expiringFrom: Millis, expiringTo: Millis): Promise<ApiKey[]> {
     const rows = await this.db
       .selectFrom('api_keys')
