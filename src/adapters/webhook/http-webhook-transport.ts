@@ -14,9 +14,16 @@ interface Address {
 /** A destination Keygate will not connect to; the message starts with `url:`. */
 class RefusedDestination extends Error {}
 
+/** Every address of a host name, IPv4 first. */
+type Resolve = (host: string) => Promise<Address[]>;
+
+const systemResolve: Resolve = (host) => lookup(host, { all: true, verbatim: false });
+
 export interface HttpWebhookTransportOptions {
   /** WEBHOOK_ALLOW_PRIVATE=1: loopback and private addresses are allowed too. */
   allowPrivate: boolean;
+  /** The system resolver unless a test stands in for DNS. */
+  resolve?: Resolve;
 }
 
 /**
@@ -78,8 +85,8 @@ export class HttpWebhookTransport implements WebhookTransport {
     if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
     else {
       try {
-        // IPv4 first (verbatim: false), as most receivers listen on it; every address is checked either way.
-        addresses = await lookup(host, { all: true, verbatim: false });
+        // IPv4 first, as most receivers listen on it; every address is checked either way.
+        addresses = await (this.opts.resolve ?? systemResolve)(host);
       } catch {
         throw new RefusedDestination(`${host} could not be resolved`);
       }
