@@ -264,6 +264,14 @@ describe('delivery', () => {
     expect(blocked!.event.data).toMatchObject({ ip: '198.51.100.7', cause: 'api_key', api_key: { id: key.body.key.id } });
     await new Promise((tick) => setTimeout(tick, 300));
     expect(receiver.at(path)).toHaveLength(1);
+
+    // Failed sign-ins to one of the account's users count for it too; to an unknown email, for no one.
+    const signIn = (email: string, ip: string) =>
+      server.call('/dashboard/api/signin', { method: 'POST', headers: { origin: server.url, 'content-type': 'application/json', ...forwardedFor(ip) }, body: JSON.stringify({ email, password: 'wrong password!' }) });
+    for (let i = 0; i < 3; i++) await signIn('nobody@example.com', '198.51.100.9');
+    for (let i = 0; i < 3; i++) await signIn(owner.email, '198.51.100.10');
+    const [, signInBlock] = await receiver.waitFor(path, (got) => got.length === 2);
+    expect(signInBlock!.event.data).toEqual({ ip: '198.51.100.10', cause: 'sign_in', user: { id: owner.userId, email: owner.email } });
   });
 });
 
