@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_RETRY_SCHEDULE_S, loadConfig } from './config.js';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'keygate-config-'));
 
@@ -29,6 +29,22 @@ describe('configuration', () => {
     ]);
     expect(() => loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1' }, cwd)).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ REDIS_URL: 'http://h' }, cwd)).toThrow(/REDIS_URL/);
+  });
+
+  it('reads the webhook retry schedule, the private-address switch and the delivery timeout', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({}, cwd).webhooks).toEqual({ retryScheduleSeconds: DEFAULT_RETRY_SCHEDULE_S, allowPrivate: false, timeoutMs: 10_000 });
+    const twoDays = DEFAULT_RETRY_SCHEDULE_S.reduce((sum, seconds) => sum + seconds, 0);
+    expect(twoDays).toBeGreaterThan(40 * 3600);
+    expect(twoDays).toBeLessThan(56 * 3600);
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_S: '1, 2,3', WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: '500' }, cwd).webhooks).toEqual({
+      retryScheduleSeconds: [1, 2, 3],
+      allowPrivate: true,
+      timeoutMs: 500,
+    });
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE_S: '1,x' }, cwd)).toThrow(/WEBHOOK_RETRY_SCHEDULE_S/);
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE_S: '0' }, cwd)).toThrow(/WEBHOOK_RETRY_SCHEDULE_S/);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '20000' }, cwd)).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 
   it('honours DATA_DIR, DATABASE_URL and the auth-failure settings', () => {

@@ -22,6 +22,29 @@ export interface Config {
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
   collectLimits: Readonly<CollectLimits>;
+  /** Webhook delivery (SPEC §10). */
+  webhooks: Readonly<WebhookConfig>;
+}
+
+export interface WebhookConfig {
+  /** Seconds to wait before each retry; a delivery is given up after the last (WEBHOOK_RETRY_SCHEDULE_S). */
+  retryScheduleSeconds: readonly number[];
+  /** Deliver to loopback and private addresses too (WEBHOOK_ALLOW_PRIVATE=1): for tests and closed networks. */
+  allowPrivate: boolean;
+  /** How long a receiver has to answer (WEBHOOK_TIMEOUT_MS; 10 s as SPEC §10 says, shorter only in tests). */
+  timeoutMs: number;
+}
+
+/** 5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h: about two days from the first attempt to the last. */
+export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18_000, 36_000, 36_000, 36_000, 36_000];
+
+function retrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETRY_SCHEDULE_S;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.length > 50 || !entries.every((entry) => /^\d{1,7}$/.test(entry) && Number(entry) >= 1)) {
+    throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE_S must be a comma list of up to 50 whole numbers of seconds from 1 to 9999999, got ${JSON.stringify(raw)}`);
+  }
+  return entries.map(Number);
 }
 
 export interface RedisConfig {
@@ -126,6 +149,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     collectLimits: Object.freeze({
       sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
       ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
+    }),
+    webhooks: Object.freeze({
+      retryScheduleSeconds: Object.freeze(retrySchedule(merged.WEBHOOK_RETRY_SCHEDULE_S)),
+      allowPrivate: merged.WEBHOOK_ALLOW_PRIVATE === '1',
+      timeoutMs: integer(merged, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     }),
   });
 }

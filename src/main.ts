@@ -19,9 +19,13 @@ async function main(): Promise<void> {
     );
   const pruneLogs = pruneEvery('request logs', () => services.requestLogs.prune());
   const pruneEvents = pruneEvery('raw events', () => services.events.prune());
-  const prune = () => pruneLogs().then(pruneEvents);
+  const pruneWebhooks = pruneEvery('webhook deliveries', () => services.webhooks.prune());
+  const prune = () => pruneLogs().then(pruneEvents).then(pruneWebhooks);
   void prune();
   const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+  // Webhook delivery and the expiry and quota watchers run beside the server, never on a request's path.
+  services.webhookDispatcher.start();
+  services.webhookWatchers.start();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -8,6 +8,7 @@ import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limit
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { HttpWebhookTransport } from './adapters/webhook/http-webhook-transport.js';
 import type { Config, RedisConfig } from './config.js';
 import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
@@ -59,7 +60,7 @@ function connectRedis(config: RedisConfig): RedisClient {
 export interface OpenOptions {
   clock?: Clock;
   /** Where lost connections are reported (the server's log); the CLI reports its own failure. */
-  logger?: { warn(details: object, message: string): void };
+  logger?: { warn(details: object, message: string): void; error(details: object, message: string): void };
 }
 
 /**
@@ -88,7 +89,17 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
           })
         : await openSqliteStore(config.storage.path);
     const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
-    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, connections: redis ? [redis] : [] });
+    return createServices({
+      store,
+      plans,
+      ...limiters,
+      collectLimits: config.collectLimits,
+      clock,
+      connections: redis ? [redis] : [],
+      webhookTransport: new HttpWebhookTransport({ allowPrivate: config.webhooks.allowPrivate }),
+      webhookDelivery: config.webhooks,
+      onBackgroundError: (error) => logger?.error({ err: error }, 'webhook work failed'),
+    });
   } catch (error) {
     redis?.disconnect();
     throw error;

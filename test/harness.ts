@@ -130,6 +130,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const services = await openKeygate(config, { clock, logger });
   const app = await buildApp({ services, config, logger, ...(options.webRoot !== undefined && { webRoot: options.webRoot }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  // As main.ts does; the watchers scan on a test's call (scanNow), when its manual clock says so.
+  services.webhookDispatcher.start();
 
   return {
     url: address,

@@ -121,6 +121,34 @@ const COMMANDS: Record<string, Command> = {
       return issuedKeyView(issued.key, issued.secret);
     },
   },
+  'create-webhook': {
+    options: { account: { type: 'string' }, url: { type: 'string' }, event: { type: 'string', multiple: true }, description: { type: 'string' } },
+    async run(services, values) {
+      const accountId = (await services.accounts.getAccount(required(values, 'account'))).id;
+      const { endpoint, secret } = await services.webhooks.createEndpoint(accountId, {
+        url: required(values, 'url'),
+        events: list(values, 'event'),
+        description: values.description as string | undefined,
+      });
+      return { id: endpoint.id, url: endpoint.url, events: endpoint.events, secret };
+    },
+  },
+  'delete-webhook': {
+    options: { webhook: { type: 'string' } },
+    async run(services, values) {
+      const endpoint = await services.webhooks.deleteEndpoint(required(values, 'webhook'), 'operator');
+      return { id: endpoint.id, deleted: true };
+    },
+  },
+  'webhook-deliveries': {
+    options: { webhook: { type: 'string' }, limit: { type: 'string' } },
+    async run(services, values) {
+      const limit = optionalInteger(values, 'limit') ?? DEFAULT_LOG_LIMIT;
+      if (limit < 1 || limit > 1000) throw invalid('--limit', 'must be from 1 to 1000');
+      const { deliveries } = await services.webhooks.attempts(required(values, 'webhook'), 'operator', undefined, limit);
+      return { deliveries };
+    },
+  },
   logs: {
     options: { ...KEY_ID, limit: { type: 'string' } },
     async run(services, values) {

@@ -3,6 +3,7 @@ import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { HttpWebhookTransport } from '../adapters/webhook/http-webhook-transport.js';
 import { ManualClock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import { KeygateError } from './errors.js';
@@ -20,7 +21,9 @@ beforeEach(async () => {
   const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
   const collectLimiter = new MemoryCollectLimiter(clock);
   const collectLimits = { sitePerSecond: 100, ipPerSecond: 20 };
-  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, clock });
+  const webhookTransport = new HttpWebhookTransport({ allowPrivate: false });
+  const webhookDelivery = { retryScheduleSeconds: [1], timeoutMs: 1000 };
+  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, clock, webhookTransport, webhookDelivery });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });
 afterEach(() => services.store.close());

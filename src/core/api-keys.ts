@@ -4,10 +4,12 @@ import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/k
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
-import { isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type Millis, type QuotaWindow, type Quotas, type Restrictions } from './model.js';
+import { isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
+import { keyView } from './views.js';
 import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
+import type { RevocationReason, WebhookEvents } from './webhook-events.js';
 
 export const STANDARD_CATEGORIES = ['production', 'staging', 'development'] as const;
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
@@ -43,6 +45,7 @@ export interface ApiKeyServiceOptions {
   store: Store;
   accounts: AccountService;
   audit: AuditLog;
+  webhookEvents: WebhookEvents;
   clock: Clock;
 }
 
@@ -102,9 +105,9 @@ export class ApiKeyService {
     ) as KeySettings;
     const createdBy = actor !== 'operator' && 'userId' in actor ? actor.userId : null;
     const issued = this.newKey(accountId, { ...settings, mode, createdBy });
-    const outcome = await this.opts.store.keys.insertGuarded(issued.key, plan.maxKeys, now);
+    const outcome = await this.opts.store.keys.insertGuarded(issued.key, plan.maxKeys, now, [this.opts.webhookEvents.keyEvent('key.created', issued.key)]);
     if (outcome !== 'ok') throw refusal(outcome, settings.name, plan.name, plan.maxKeys);
-    await this.opts.store.keyChanges.announce();
+    await this.announce();
     await this.audit(actor, 'key.created', issued.key, { mode });
     return issued;
   }
@@ -114,9 +117,10 @@ export class ApiKeyService {
     const key = await this.getKey(keyId, scope);
     const now = this.opts.clock.now();
     const updated = { ...key, ...checkSettings(changes, now) };
-    if ((await this.opts.store.keys.edit(updated, now)) === 'NAME_TAKEN') throw nameTaken(updated.name);
-    await this.opts.store.keyChanges.announce();
-    await this.audit(actor, 'key.updated', updated, { fields: Object.keys(changes) });
+    const fields = Object.keys(changes);
+    if ((await this.opts.store.keys.edit(updated, now, [this.opts.webhookEvents.keyEvent('key.updated', updated, { fields })])) === 'NAME_TAKEN') throw nameTaken(updated.name);
+    await this.announce();
+    await this.audit(actor, 'key.updated', updated, { fields });
     return updated;
   }
 
@@ -147,20 +151,21 @@ export class ApiKeyService {
     return this.change(keyId, scope, { active: true }, actor, 'key.reactivated');
   }
 
-  revokeKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
-    return this.change(keyId, scope, { revokedAt: this.opts.clock.now() }, actor, 'key.revoked');
+  /** Revokes for good; `reason` is the webhook's `data.reason`: `api` when a key revokes through the REST API, else `user` unless told. */
+  revokeKey(keyId: string, scope: KeyScope, actor: Actor = 'operator', reason: RevocationReason = actor !== 'operator' && 'apiKeyId' in actor ? 'api' : 'user'): Promise<ApiKey> {
+    return this.change(keyId, scope, { revokedAt: this.opts.clock.now() }, actor, 'key.revoked', { reason });
   }
 
   /** Removes a key that was never used; a used key has history and can only be deactivated or revoked. */
   async deleteKey(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
     // The store checks again as it deletes: another instance may have used the key since the read.
-    const deleted = key.lastUsedAt === null && (await this.opts.store.keys.deleteUnused(key.id));
+    const deleted = key.lastUsedAt === null && (await this.opts.store.keys.deleteUnused(key.id, [this.opts.webhookEvents.keyEvent('key.deleted', key)]));
     if (!deleted) {
       if (key.lastUsedAt === null) await this.getKey(keyId, scope); // NOT_FOUND if a concurrent delete won
       throw new KeygateError('KEY_USED', `API key ${JSON.stringify(key.name)} has been used, so it cannot be deleted; deactivate or revoke it instead`);
     }
-    await this.opts.store.keyChanges.announce();
+    await this.announce();
     await this.audit(actor, 'key.deleted', key);
     return key;
   }
@@ -181,9 +186,16 @@ export class ApiKeyService {
     const now = this.opts.clock.now();
     const { category, mode, expiresAt, quotas, restrictions, createdBy } = old;
     const issued = this.newKey(old.accountId, { name, category, mode, expiresAt, quotas, restrictions, createdBy });
-    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, now + graceSeconds * 1000, now);
+    const revokeOldAt = now + graceSeconds * 1000;
+    const events = this.opts.webhookEvents;
+    // The old key's revocation is announced when it takes effect: its event is written now, due then.
+    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, revokeOldAt, now, [
+      events.keyEvent('key.rotated', old, { replacement: keyView(issued.key), grace_seconds: graceSeconds }),
+      events.keyEvent('key.created', issued.key),
+      events.keyEvent('key.revoked', old, { reason: 'rotation' }, revokeOldAt),
+    ]);
     if (outcome !== 'ok') throw refusal(outcome, name, plan.name, plan.maxKeys);
-    await this.opts.store.keyChanges.announce();
+    await this.announce();
     await this.audit(actor, 'key.rotated', old, { replacement_id: issued.key.id, replacement_name: name, grace_seconds: graceSeconds });
     return issued;
   }
@@ -205,12 +217,26 @@ export class ApiKeyService {
     return { key, secret };
   }
 
-  private async change(keyId: string, scope: KeyScope, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt'>>, actor: Actor, action: AuditAction): Promise<ApiKey> {
+  private async change(
+    keyId: string,
+    scope: KeyScope,
+    changes: Partial<Pick<ApiKey, 'active' | 'revokedAt'>>,
+    actor: Actor,
+    action: AuditAction & WebhookEventType,
+    eventData?: Record<string, unknown>,
+  ): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
-    await this.opts.store.keys.update(key.id, changes);
-    await this.opts.store.keyChanges.announce();
+    const changed = { ...key, ...changes };
+    await this.opts.store.keys.update(key.id, changes, [this.opts.webhookEvents.keyEvent(action, changed, eventData)]);
+    await this.announce();
     await this.audit(actor, action, key);
-    return { ...key, ...changes };
+    return changed;
+  }
+
+  /** After a key write: caches everywhere drop the key, and this instance's webhook dispatcher wakes. */
+  private async announce(): Promise<void> {
+    await this.opts.store.keyChanges.announce();
+    this.opts.webhookEvents.committed();
   }
 
   private audit(actor: Actor, action: AuditAction, key: ApiKey, details?: Record<string, unknown>): Promise<void> {

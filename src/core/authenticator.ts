@@ -5,6 +5,7 @@ import type { ErrorCode } from './errors.js';
 import { isRevoked, type ApiKey } from './model.js';
 import type { Plan, PlanTable } from './plans.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
+import type { WebhookEvents } from './webhook-events.js';
 import { compileRestrictions, RESTRICTION_MESSAGES, type RequestTraits, type RestrictionMatcher } from './restrictions.js';
 
 export type AuthFailureCode = Extract<ErrorCode, 'IP_BLOCKED' | 'MISSING_KEY' | 'INVALID_KEY' | 'INACTIVE_KEY' | 'EXPIRED_KEY' | 'KEY_RESTRICTED'>;
@@ -40,6 +41,7 @@ export interface AuthenticatorOptions {
   store: Store;
   plans: PlanTable;
   failedAuth: FailedAuthLimiter;
+  webhookEvents: WebhookEvents;
   clock: Clock;
 }
 
@@ -75,7 +77,11 @@ export class Authenticator {
     const cached = hash === undefined ? undefined : await this.lookup(hash, keysVersion);
     const verdict = this.verify(cached, request);
     if (!verdict.ok) {
-      if (verdict.code === 'INVALID_KEY') await this.opts.failedAuth.recordFailure(request.ip);
+      // A block is announced to the account whose (revoked) key was presented; an unknown key names no account.
+      if (verdict.code === 'INVALID_KEY' && (await this.opts.failedAuth.recordFailure(request.ip)) && verdict.key) {
+        const events = this.opts.webhookEvents;
+        await events.emit([events.keyEvent('ip.blocked', verdict.key, { ip: request.ip, cause: 'api_key' })]);
+      }
       return verdict;
     }
     await this.touch(cached!);

@@ -84,6 +84,10 @@ export const AUDIT_ACTIONS = [
   'site.created',
   'site.deleted',
   'user.signed_in',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.secret_rolled',
+  'webhook.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -95,8 +99,58 @@ export interface AuditEntry {
   userId: string | null;
   time: Millis;
   action: AuditAction;
-  targetType: 'api_key' | 'site' | 'user';
+  targetType: 'api_key' | 'site' | 'user' | 'webhook';
   targetId: string;
   targetName: string;
   details: Record<string, unknown>;
+}
+
+/** SPEC §10's event types, in the order the dashboard offers them. */
+export const WEBHOOK_EVENT_TYPES = [
+  'key.created',
+  'key.updated',
+  'key.deactivated',
+  'key.reactivated',
+  'key.rotated',
+  'key.revoked',
+  'key.leaked',
+  'key.deleted',
+  'key.expiring',
+  'key.expired',
+  'quota.threshold',
+  'site.created',
+  'site.deleted',
+  'ip.blocked',
+  'webhook.test',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An account's webhook endpoint (SPEC §10). `events` is the types it wants, or `['*']` for all. */
+export interface WebhookEndpoint {
+  id: string;
+  accountId: string;
+  url: string;
+  events: string[];
+  description: string;
+  /** `whsec_` + 32 base62: the HMAC key its deliveries are signed with. */
+  secret: string;
+  enabled: boolean;
+  /** Why the endpoint was disabled by Keygate rather than by its owner: `failing` after 3 days of failed attempts. */
+  disabledReason: 'failing' | null;
+  /** The time of the first failed attempt since the last success; null while deliveries succeed. */
+  failingSince: Millis | null;
+  createdAt: Millis;
+}
+
+/**
+ * An event bound for the account's endpoints, in the outbox: `body` is the exact JSON every
+ * endpoint receives and signs, so that every attempt of every delivery sends the same bytes.
+ */
+export interface WebhookEvent {
+  id: string;
+  accountId: string;
+  type: WebhookEventType;
+  /** When it happened; its deliveries are not attempted before (a rotation's grace revocation is written ahead). */
+  createdAt: Millis;
+  body: string;
 }

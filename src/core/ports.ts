@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
+import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -15,32 +15,37 @@ export interface AccountStore {
 
 export interface SiteStore {
   /** Inserts unless the account already has `maxSites` sites (null = no limit). */
-  insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'>;
+  insertWithinLimit(site: Site, maxSites: number | null, events?: readonly WebhookEvent[]): Promise<'ok' | 'PLAN_LIMIT'>;
   listByAccount(accountId: string): Promise<Site[]>;
   find(id: string): Promise<Site | undefined>;
   /** The site a tracking hit names by its public site key. */
   findByKey(siteKey: string): Promise<Site | undefined>;
   /** Deletes the site with its events and their rollups. */
-  delete(id: string): Promise<void>;
+  delete(id: string, events?: readonly WebhookEvent[]): Promise<void>;
 }
 
+/**
+ * Writes that change keys and sites take the webhook events the change causes (SPEC §10) and
+ * commit them to the outbox in the same transaction: a change that rolls back emits nothing,
+ * and a crash after the commit loses no event. Events are only committed with a change that happens.
+ */
 export interface KeyStore {
   /**
    * Inserts unless the account holds `maxKeys` live (not revoked at `now`) keys, or one
    * of them has the same name. `maxKeys` null skips the count (rotation, unlimited plans).
    */
-  insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite>;
+  insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis, events?: readonly WebhookEvent[]): Promise<GuardedWrite>;
   /** Inserts `replacement` and sets `revokedAt` of `oldId` in one transaction. */
-  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite>;
+  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, events?: readonly WebhookEvent[]): Promise<GuardedWrite>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
   list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
-  update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
+  update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>, events?: readonly WebhookEvent[]): Promise<void>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
-  edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
+  edit(key: ApiKey, now: Millis, events?: readonly WebhookEvent[]): Promise<'ok' | 'NAME_TAKEN'>;
   /** Deletes the key unless it has been used (as the row says now, not as the caller last read it); true if deleted. */
-  deleteUnused(id: string): Promise<boolean>;
+  deleteUnused(id: string, events?: readonly WebhookEvent[]): Promise<boolean>;
 }
 
 /**
@@ -92,6 +97,7 @@ export interface Store {
   keyChanges: KeyChangeSignal;
   requestLogs: RequestLogStore;
   events: EventStore;
+  webhooks: WebhookStore;
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -280,4 +286,96 @@ export type CollectRefusal = 'site' | 'ip';
  */
 export interface CollectLimiter {
   admit(siteKey: string, ip: string, limits: CollectLimits): Promise<'ok' | CollectRefusal>;
+}
+
+/** A delivery taken by one instance for one attempt: what it sends, and where. */
+export interface ClaimedDelivery {
+  id: number;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  event: Pick<WebhookEvent, 'id' | 'type' | 'body'>;
+  endpoint: Pick<WebhookEndpoint, 'id' | 'url' | 'secret'>;
+}
+
+/** The outcome of one attempt, as the dispatcher decided it. */
+export interface AttemptRecord {
+  delivery: ClaimedDelivery;
+  time: Millis;
+  /** The receiver's HTTP status; null when none came (timeout, refused address, connection error). */
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  delivered: boolean;
+  /** When to try again; null when delivered or given up. */
+  retryAt: Millis | null;
+  /** An endpoint whose failures began at or before this time is disabled by a failure now (SPEC §10: 3 days). */
+  disableIfFailingSince: Millis;
+}
+
+/** One attempt of the delivery log, newest first, with the delivery's state now. */
+export interface LoggedAttempt {
+  seq: number;
+  time: Millis;
+  deliveryId: number;
+  eventId: string;
+  type: string;
+  attempt: number;
+  status: number | null;
+  durationMs: number;
+  error: string | null;
+  state: 'pending' | 'delivered' | 'failed';
+}
+
+/**
+ * Webhook endpoints, the outbox of events and their deliveries (SPEC §10). Deliveries are
+ * claimed with a lease, so that scaled out each attempt is made by one instance, and an
+ * instance that dies leaves its claims to expire and be taken again.
+ */
+export interface WebhookStore {
+  /** Inserts unless the account already has `maxEndpoints`. */
+  insertEndpointWithinLimit(endpoint: WebhookEndpoint, maxEndpoints: number): Promise<'ok' | 'PLAN_LIMIT'>;
+  listEndpoints(accountId: string): Promise<WebhookEndpoint[]>;
+  findEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
+  /** Writes url, events, description, secret, enabled and disabled reason (enabling clears the failure streak). */
+  updateEndpoint(endpoint: WebhookEndpoint): Promise<void>;
+  /** Deletes the endpoint with its deliveries and their attempts. */
+  deleteEndpoint(id: string): Promise<void>;
+  /**
+   * Commits events on their own (no change to go with: a block, a test); each goes to the
+   * account's enabled endpoints that want its type, or to `endpointId` alone whatever it wants.
+   */
+  emit(events: readonly WebhookEvent[], endpointId?: string): Promise<void>;
+  /** Commits the event unless a notice of `noticeKey` was committed before (watchers: once per key, window and level); true if committed. */
+  emitOnce(noticeKey: string, event: WebhookEvent): Promise<boolean>;
+  /**
+   * Takes up to `limit` deliveries due at `now` for `owner` until `leaseUntil`: at most
+   * `perEndpoint` per endpoint, none of `skipEndpoints`, only to enabled endpoints.
+   */
+  claim(options: { now: Millis; leaseUntil: Millis; owner: string; limit: number; perEndpoint: number; skipEndpoints: readonly string[] }): Promise<ClaimedDelivery[]>;
+  /** Gives a claimed delivery back untried (shutdown). */
+  release(deliveryId: number, owner: string): Promise<void>;
+  /** Records an attempt and its consequences: the delivery's state, the endpoint's failure streak. */
+  recordAttempt(record: AttemptRecord, owner: string): Promise<void>;
+  /** The endpoint's attempts newest first (time, then sequence), strictly after `after`. */
+  attempts(endpointId: string, after: Position | undefined, limit: number): Promise<LoggedAttempt[]>;
+  /** Queues the event of one of the endpoint's deliveries again as a new delivery due at `now`; false if there is no such delivery. */
+  redeliver(endpointId: string, deliveryId: number, now: Millis): Promise<number | undefined>;
+  /**
+   * Keys the watchers look at: not revoked at `now`, of accounts with an enabled endpoint,
+   * that expire within [`expiringFrom`, `expiringTo`] or have a quota.
+   */
+  watchedKeys(now: Millis, expiringFrom: Millis, expiringTo: Millis): Promise<ApiKey[]>;
+  /**
+   * Deletes attempts, finished deliveries, events with no delivery left and watcher notices
+   * from before `before` (the once-ever notices of `total` quotas stay); returns how many attempts.
+   */
+  prune(before: Millis): Promise<number>;
+}
+
+/** How Keygate reaches receivers: with the SSRF defence of SPEC §10 at every connection. */
+export interface WebhookTransport {
+  /** VALIDATION_ERROR `url: ...` unless the URL is http(s) and its host resolves only to addresses a webhook may reach. */
+  checkDestination(url: string): Promise<void>;
+  /** POSTs `body` with `headers`; a redirect is an answer like any other (never followed). */
+  post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number | null; durationMs: number; error: string | null }>;
 }

@@ -6,11 +6,15 @@ import { Authenticator } from './authenticator.js';
 import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter, WebhookTransport } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookEvents } from './webhook-events.js';
+import { WebhookWatchers } from './webhook-watchers.js';
+import { WebhookService } from './webhooks.js';
 
 export interface Services {
   accounts: AccountService;
@@ -24,6 +28,12 @@ export interface Services {
   /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
   logWriter: GroupCommit<RequestLogEntry>;
   failedAuth: FailedAuthLimiter;
+  webhooks: WebhookService;
+  /** Where services get the webhook events they commit with their changes (SPEC §10). */
+  webhookEvents: WebhookEvents;
+  /** Delivery and the expiry and quota watchers: started by the server (never by the CLI), stopped by `close`. */
+  webhookDispatcher: WebhookDispatcher;
+  webhookWatchers: WebhookWatchers;
   store: Store;
   clock: Clock;
   /** Resolves when storage and every other connection answer (readiness). */
@@ -47,33 +57,52 @@ export interface ServiceParts {
   collectLimits: CollectLimits;
   clock: Clock;
   connections?: readonly Connection[];
+  webhookTransport: WebhookTransport;
+  webhookDelivery: { retryScheduleSeconds: readonly number[]; timeoutMs: number };
+  /** Where failures of background work (webhook delivery, watchers) are reported. */
+  onBackgroundError?: (error: unknown) => void;
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [] }: ServiceParts): Services {
+export function createServices(parts: ServiceParts): Services {
+  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [], onBackgroundError = () => {} } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
-  const sites = new SiteService({ store, accounts, audit, clock });
+  const webhookEvents = new WebhookEvents({ store: store.webhooks, clock });
+  const sites = new SiteService({ store, accounts, audit, webhookEvents, clock });
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
-  const authenticator = new Authenticator({ store, plans, failedAuth, clock });
+  const authenticator = new Authenticator({ store, plans, failedAuth, webhookEvents, clock });
+  const webhookDispatcher = new WebhookDispatcher({
+    store: store.webhooks,
+    transport: parts.webhookTransport,
+    webhookEvents,
+    clock,
+    ...parts.webhookDelivery,
+    onError: onBackgroundError,
+  });
+  const webhookWatchers = new WebhookWatchers({ store, webhookEvents, clock, onError: onBackgroundError });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
   return {
     accounts,
     sites,
     events,
-    keys: new ApiKeyService({ store, accounts, audit, clock }),
-    sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
+    keys: new ApiKeyService({ store, accounts, audit, webhookEvents, clock }),
+    sessions: new SessionService({ store, accounts, failedAuth, audit, webhookEvents, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
     logWriter,
     failedAuth,
+    webhooks: new WebhookService({ store, audit, webhookEvents, transport: parts.webhookTransport, clock }),
+    webhookEvents,
+    webhookDispatcher,
+    webhookWatchers,
     store,
     clock,
     async ping() {
       await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
     },
     async close() {
-      await Promise.all([logWriter.flush(), events.flush()]);
+      await Promise.all([logWriter.flush(), events.flush(), webhookDispatcher.stop(), webhookWatchers.stop()]);
       await store.close();
       await Promise.all(connections.map((connection) => connection.quit()));
     },

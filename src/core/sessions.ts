@@ -8,6 +8,7 @@ import type { AuditLog } from './audit.js';
 import { KeygateError } from './errors.js';
 import type { Account, Millis } from './model.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
+import type { WebhookEvents } from './webhook-events.js';
 
 /** A session lasts 30 days from sign-in, however active (absolute expiry); signing in again starts a new one. */
 const SESSION_LIFETIME_MS = 30 * DAY_MS;
@@ -36,6 +37,7 @@ export interface SessionServiceOptions {
   accounts: AccountService;
   failedAuth: FailedAuthLimiter;
   audit: AuditLog;
+  webhookEvents: WebhookEvents;
   clock: Clock;
 }
 
@@ -66,7 +68,11 @@ export class SessionService {
     const user = await this.opts.store.accounts.findUserByEmail(canonicalEmail(email));
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
     if (!user || !valid) {
-      await this.opts.failedAuth.recordFailure(ip);
+      // A block is announced to the account of the user whose password was tried; an unknown email names no account.
+      if ((await this.opts.failedAuth.recordFailure(ip)) && user) {
+        const events = this.opts.webhookEvents;
+        await events.emit([events.event(user.accountId, 'ip.blocked', { ip, cause: 'sign_in', user: { id: user.id, email: user.email } })]);
+      }
       throw new KeygateError('INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     await this.opts.store.sessions.deleteExpired(this.opts.clock.now());

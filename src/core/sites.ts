@@ -6,6 +6,8 @@ import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import type { Site } from './model.js';
 import type { Store } from './ports.js';
+import { monthOf } from '../lib/utc-days.js';
+import type { WebhookEvents } from './webhook-events.js';
 
 const MAX_CACHED_ACCOUNTS = 50_000;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -32,6 +34,7 @@ export interface SiteServiceOptions {
   store: Store;
   accounts: AccountService;
   audit: AuditLog;
+  webhookEvents: WebhookEvents;
   clock: Clock;
 }
 
@@ -46,10 +49,11 @@ export class SiteService {
   async createSite(accountId: string, domain: string, actor: Actor = 'operator'): Promise<Site> {
     const plan = await this.opts.accounts.planOf(accountId);
     const site: Site = { id: newId('site'), accountId, domain: normalizeDomain(domain), siteKey: newId('ak'), createdAt: this.opts.clock.now() };
-    if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites)) === 'PLAN_LIMIT') {
+    if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites, [this.opts.webhookEvents.siteEvent('site.created', site, 0)])) === 'PLAN_LIMIT') {
       throw new KeygateError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.maxSites} sites; delete one or upgrade the plan to add more`);
     }
     await this.opts.store.keyChanges.announce();
+    this.opts.webhookEvents.committed();
     await this.audit(actor, 'site.created', site);
     return site;
   }
@@ -68,7 +72,9 @@ export class SiteService {
 
   async deleteSite(accountId: string, siteId: string, actor: Actor = 'operator'): Promise<Site> {
     const site = await this.getSite(accountId, siteId);
-    await this.opts.store.sites.delete(site.id);
+    const events = (await this.opts.store.events.countsByAccount(accountId, monthOf(this.opts.clock.now()))).get(site.id) ?? 0;
+    await this.opts.store.sites.delete(site.id, [this.opts.webhookEvents.siteEvent('site.deleted', site, events)]);
+    this.opts.webhookEvents.committed();
     // Sites are cached by key for tracking and by account for listing: the next hit for this one
     // must be refused and the next listing must leave it out, on every instance.
     await this.opts.store.keyChanges.announce();

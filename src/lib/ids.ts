@@ -10,6 +10,8 @@ const ID_LENGTHS = {
   req: 20,
   sess: 32,
   aud: 16,
+  wh: 16,
+  evt: 20,
 } as const;
 
 export type IdKind = keyof typeof ID_LENGTHS;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../harness.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../harness.js';
 import { REPO } from '../process/spawn.js';
 
 /**
@@ -21,8 +21,8 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(): Promise<Dashboard> {
-  const server = await startTestServer();
+export async function startDashboard(options: TestServerOptions = {}): Promise<Dashboard> {
+  const server = await startTestServer(options);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

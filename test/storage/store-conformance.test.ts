@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshPostgres } from '../services.js';
-import type { ApiKey, AuditEntry } from '../../src/core/model.js';
+import type { ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
 import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
 import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
@@ -94,6 +94,32 @@ function event(time: number, changes: Partial<TrackedEvent> = {}): TrackedEvent 
 
 function auditEntry(id: string, time: number, userId: string | null = 'user_a'): AuditEntry {
   return { id, accountId: 'acct_a', userId, time, action: 'key.created', targetType: 'api_key', targetId: 'key_1', targetName: 'one', details: { mode: 'live' } };
+}
+
+function endpoint(id: string, changes: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
+  return {
+    id,
+    accountId: 'acct_a',
+    url: `https://hooks.example.com/${id}`,
+    events: ['*'],
+    description: '',
+    secret: `whsec_${id}`,
+    enabled: true,
+    disabledReason: null,
+    failingSince: null,
+    createdAt: NOW,
+    ...changes,
+  };
+}
+
+function webhookEvent(id: string, type: WebhookEvent['type'] = 'key.created', createdAt = NOW): WebhookEvent {
+  return { id, accountId: 'acct_a', type, createdAt, body: JSON.stringify({ id, type }) };
+}
+
+/** Every delivery due by `at`, claimed (and so taken) by `owner`: what the outbox holds. */
+async function claimAll(store: Store, at = NOW + DAY_MS, owner = 'test') {
+  const claimed = await store.webhooks.claim({ now: at, leaseUntil: at + MINUTE, owner, limit: 1000, perEndpoint: 1000, skipEndpoints: [] });
+  return claimed.map((delivery) => `${delivery.event.id}>${delivery.endpoint.id}`).sort();
 }
 
 /** How many times each outcome came back. */
@@ -407,6 +433,145 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.events.dailyCounts('site_a', TODAY)).toEqual([]);
       expect(await store.events.top('site_a', 'bot', TODAY, 10)).toEqual([]);
       expect(await store.events.prune(NOW + 1)).toBe(0);
+    });
+  });
+  describe('webhooks', () => {
+    it('inserts endpoints up to a limit, lists them with their event types, updates and deletes them', async () => {
+      expect(await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1', { events: ['key.created', 'key.revoked'] }), 2)).toBe('ok');
+      expect(await store.webhooks.insertEndpointWithinLimit(endpoint('wh_2'), 2)).toBe('ok');
+      expect(await store.webhooks.insertEndpointWithinLimit(endpoint('wh_3'), 2)).toBe('PLAN_LIMIT');
+      expect(await store.webhooks.listEndpoints('acct_a')).toEqual([endpoint('wh_1', { events: ['key.created', 'key.revoked'] }), endpoint('wh_2')]);
+      await store.webhooks.updateEndpoint(endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }));
+      expect(await store.webhooks.findEndpoint('wh_1')).toEqual(endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }));
+      await store.webhooks.deleteEndpoint('wh_1');
+      expect(await store.webhooks.findEndpoint('wh_1')).toBeUndefined();
+      expect((await store.webhooks.listEndpoints('acct_a')).map((row) => row.id)).toEqual(['wh_2']);
+    });
+
+    it('fans an event out to the enabled endpoints that want its type, and keeps none that has nowhere to go', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_all'), 10);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_keys', { events: ['key.created'] }), 10);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_sites', { events: ['site.created'] }), 10);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_off', { enabled: false }), 10);
+      await store.webhooks.emit([webhookEvent('evt_1', 'key.created'), webhookEvent('evt_2', 'key.deleted')]);
+      await store.webhooks.emit([webhookEvent('evt_3', 'webhook.test')], 'wh_sites');
+      await store.webhooks.emit([{ ...webhookEvent('evt_4'), accountId: 'acct_other' }]);
+      expect(await claimAll(store)).toEqual(['evt_1>wh_all', 'evt_1>wh_keys', 'evt_2>wh_all', 'evt_3>wh_sites']);
+      expect(await store.webhooks.emitOnce('notice:1', webhookEvent('evt_5'))).toBe(true);
+      expect(await store.webhooks.emitOnce('notice:1', webhookEvent('evt_6'))).toBe(false);
+      expect(await claimAll(store)).toEqual(['evt_5>wh_all', 'evt_5>wh_keys']);
+    });
+
+    it('commits the events of a key or site write with it, and none when the write is refused or fails', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      expect(await store.keys.insertGuarded(key('key_1', 'one'), 1, NOW, [webhookEvent('evt_created')])).toBe('ok');
+      expect(await store.keys.insertGuarded(key('key_2', 'two'), 1, NOW, [webhookEvent('evt_refused')])).toBe('PLAN_LIMIT');
+      // The same id again: the insert itself fails after the events were written, and the transaction takes them back.
+      await expect(store.keys.insertGuarded(key('key_1', 'three'), null, NOW, [webhookEvent('evt_failed')])).rejects.toThrow();
+      expect(await store.keys.rotate('key_1', key('key_3', 'one'), NOW + MINUTE, NOW, [webhookEvent('evt_name_taken', 'key.rotated')])).toBe('NAME_TAKEN');
+      await store.keys.update('key_1', { active: false }, [webhookEvent('evt_deactivated', 'key.deactivated')]);
+      expect(await store.keys.edit({ ...key('key_1', 'renamed') }, NOW, [webhookEvent('evt_updated', 'key.updated')])).toBe('ok');
+      await store.keys.update('key_1', { lastUsedAt: NOW });
+      expect(await store.keys.deleteUnused('key_1', [webhookEvent('evt_not_deleted', 'key.deleted')])).toBe(false);
+      await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 0 }, 1, [webhookEvent('evt_site_refused', 'site.created')]);
+      await store.sites.delete('site_a', [webhookEvent('evt_site_deleted', 'site.deleted')]);
+      expect(await claimAll(store)).toEqual(['evt_created>wh_1', 'evt_deactivated>wh_1', 'evt_site_deleted>wh_1', 'evt_updated>wh_1']);
+    });
+
+    it('claims due deliveries once, at most so many per endpoint, and again when the lease runs out', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_2'), 10);
+      await store.webhooks.emit([webhookEvent('evt_1'), webhookEvent('evt_2'), webhookEvent('evt_3'), webhookEvent('evt_later', 'key.created', NOW + MINUTE)]);
+      const take = (instance: Store, owner: string, now = NOW) =>
+        instance.webhooks.claim({ now, leaseUntil: now + MINUTE, owner, limit: 10, perEndpoint: 2, skipEndpoints: ['wh_2'] });
+      const first = await take(store, 'a');
+      expect(first.map((delivery) => `${delivery.event.id}>${delivery.endpoint.id}`).sort()).toEqual(['evt_1>wh_1', 'evt_2>wh_1']);
+      expect(first[0]).toMatchObject({ attempt: 1, endpoint: { url: 'https://hooks.example.com/wh_1', secret: 'whsec_wh_1' } });
+      expect((await take(store, 'b')).map((delivery) => delivery.event.id)).toEqual(['evt_3']);
+      expect(await take(store, 'b')).toEqual([]);
+      // Claimed, then given up by an instance that died: free again once the lease has run out.
+      expect((await take(store, 'c', NOW + MINUTE)).map((delivery) => delivery.event.id).sort()).toEqual(['evt_1', 'evt_2']);
+      await store.webhooks.release(first[0]!.id, 'c');
+      // The released one and the oldest of the rest: still two per endpoint.
+      expect((await take(store, 'd', NOW + MINUTE)).map((delivery) => delivery.event.id).sort()).toEqual([first[0]!.event.id, 'evt_3'].sort());
+    });
+
+    it('hands each delivery to exactly one of several concurrent claimers', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_2'), 10);
+      await store.webhooks.emit(Array.from({ length: 30 }, (_, i) => webhookEvent(`evt_${i}`)));
+      const other = await rival();
+      // Rounds of eight claimers at once until a round finds nothing: a claimer may come back short
+      // (rows another is taking are skipped), never with a row another got.
+      const taken: number[] = [];
+      for (let found = true; found; ) {
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: `o${i}`, limit: 10, perEndpoint: 5, skipEndpoints: [] })),
+        );
+        taken.push(...claims.flat().map((delivery) => delivery.id));
+        found = claims.some((claim) => claim.length > 0);
+      }
+      expect(new Set(taken).size).toBe(taken.length);
+      expect(taken.length).toBe(60);
+    });
+
+    it('records attempts: delivered, retried, given up, a failing endpoint disabled; lists them and redelivers', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      await store.webhooks.emit([webhookEvent('evt_1'), webhookEvent('evt_2')]);
+      const [one, two] = (await store.webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: 'a', limit: 10, perEndpoint: 10, skipEndpoints: [] })).sort((x, y) => x.id - y.id);
+      const base = { durationMs: 12, disableIfFailingSince: NOW - 3 * DAY_MS };
+      await store.webhooks.recordAttempt({ ...base, delivery: one!, time: NOW, status: 200, error: null, delivered: true, retryAt: null }, 'a');
+      await store.webhooks.recordAttempt({ ...base, delivery: two!, time: NOW + 1, status: 500, error: 'HTTP 500', delivered: false, retryAt: NOW + MINUTE }, 'a');
+      expect(await claimAll(store, NOW + MINUTE - 1)).toEqual([]);
+      const [retry] = await store.webhooks.claim({ now: NOW + MINUTE, leaseUntil: NOW + 2 * MINUTE, owner: 'b', limit: 10, perEndpoint: 10, skipEndpoints: [] });
+      expect(retry).toMatchObject({ id: two!.id, attempt: 2, event: { id: 'evt_2' } });
+      // A failure more than 3 days after the streak began gives up and disables the endpoint.
+      const later = NOW + 3 * DAY_MS + 2;
+      await store.webhooks.recordAttempt({ ...base, delivery: retry!, time: later, status: null, error: 'timed out', delivered: false, retryAt: null, disableIfFailingSince: later - 3 * DAY_MS }, 'b');
+      expect(await store.webhooks.findEndpoint('wh_1')).toMatchObject({ enabled: false, disabledReason: 'failing', failingSince: NOW + 1 });
+      const attempts = await store.webhooks.attempts('wh_1', undefined, 10);
+      expect(attempts.map(({ eventId, attempt, status, error, state, durationMs }) => ({ eventId, attempt, status, error, state, durationMs }))).toEqual([
+        { eventId: 'evt_2', attempt: 2, status: null, error: 'timed out', state: 'failed', durationMs: 12 },
+        { eventId: 'evt_2', attempt: 1, status: 500, error: 'HTTP 500', state: 'failed', durationMs: 12 },
+        { eventId: 'evt_1', attempt: 1, status: 200, error: null, state: 'delivered', durationMs: 12 },
+      ]);
+      expect((await store.webhooks.attempts('wh_1', { time: attempts[0]!.time, seq: attempts[0]!.seq }, 10)).length).toBe(2);
+      expect(await store.webhooks.redeliver('wh_other', two!.id, later)).toBeUndefined();
+      const redelivery = await store.webhooks.redeliver('wh_1', two!.id, later);
+      await store.webhooks.updateEndpoint({ ...(await store.webhooks.findEndpoint('wh_1'))!, enabled: true, disabledReason: null });
+      expect(await store.webhooks.findEndpoint('wh_1')).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+      const [again] = await store.webhooks.claim({ now: later, leaseUntil: later + MINUTE, owner: 'c', limit: 10, perEndpoint: 10, skipEndpoints: [] });
+      expect(again).toMatchObject({ id: redelivery, attempt: 1, event: { id: 'evt_2', body: webhookEvent('evt_2').body } });
+    });
+
+    it('prunes old attempts, finished deliveries, events left without any and notices, and keeps what is pending', async () => {
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      await store.webhooks.emit([webhookEvent('evt_old', 'key.created', NOW - 40 * DAY_MS), webhookEvent('evt_pending', 'key.created', NOW - 40 * DAY_MS)]);
+      await store.webhooks.emitOnce('key.expired:key_1:1', webhookEvent('evt_notice', 'key.expired', NOW - 40 * DAY_MS));
+      await store.webhooks.emitOnce('quota.threshold:key_1:total:all:80', webhookEvent('evt_total', 'quota.threshold', NOW - 40 * DAY_MS));
+      const claimed = await store.webhooks.claim({ now: NOW - 40 * DAY_MS, leaseUntil: NOW, owner: 'a', limit: 10, perEndpoint: 10, skipEndpoints: [] });
+      const base = { durationMs: 1, status: 200, error: null, disableIfFailingSince: 0 };
+      for (const delivery of claimed) {
+        const pending = delivery.event.id === 'evt_pending';
+        await store.webhooks.recordAttempt({ ...base, delivery, time: NOW - 40 * DAY_MS, delivered: !pending, retryAt: pending ? NOW + MINUTE : null }, 'a');
+      }
+      expect(await store.webhooks.prune(NOW - 30 * DAY_MS)).toBe(4);
+      expect(await store.webhooks.attempts('wh_1', undefined, 10)).toEqual([]);
+      expect(await store.webhooks.prune(NOW - 30 * DAY_MS)).toBe(0);
+      expect(await claimAll(store)).toEqual(['evt_pending>wh_1']);
+      expect(await store.webhooks.emitOnce('key.expired:key_1:1', webhookEvent('evt_notice_again', 'key.expired'))).toBe(true);
+      expect(await store.webhooks.emitOnce('quota.threshold:key_1:total:all:80', webhookEvent('evt_total_again', 'quota.threshold'))).toBe(false);
+    });
+
+    it('watches keys that expire soon or have quotas, of accounts with an enabled endpoint', async () => {
+      await store.keys.insertGuarded(key('key_soon', 'soon', { expiresAt: NOW + DAY_MS }), null, NOW);
+      await store.keys.insertGuarded(key('key_late', 'late', { expiresAt: NOW + 30 * DAY_MS }), null, NOW);
+      await store.keys.insertGuarded(key('key_quota', 'quota', { quotas: { daily: 5 } }), null, NOW);
+      await store.keys.insertGuarded(key('key_revoked', 'revoked', { quotas: { daily: 5 }, revokedAt: NOW - 1 }), null, NOW);
+      await store.keys.insertGuarded(key('key_plain', 'plain'), null, NOW);
+      expect(await store.webhooks.watchedKeys(NOW, NOW - DAY_MS, NOW + 7 * DAY_MS)).toEqual([]);
+      await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
+      expect((await store.webhooks.watchedKeys(NOW, NOW - DAY_MS, NOW + 7 * DAY_MS)).map((row) => row.id)).toEqual(['key_quota', 'key_soon']);
     });
   });
 });

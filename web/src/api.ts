@@ -135,6 +135,37 @@ export interface AuditEntry {
   details: unknown;
 }
 
+export interface Webhook {
+  id: string;
+  url: string;
+  /** The event types it receives; `['*']` is all. */
+  events: string[];
+  description: string;
+  enabled: boolean;
+  /** `failing` when Keygate disabled it after 3 days of failed deliveries. */
+  disabled_reason: 'failing' | null;
+  created_at: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  events: string[];
+  description: string;
+}
+
+/** One attempt of the delivery log. */
+export interface WebhookAttempt {
+  delivery_id: number;
+  event_id: string;
+  type: string;
+  attempt: number;
+  status: number | null;
+  duration_ms: number;
+  error: string | null;
+  time: string;
+  state: 'pending' | 'delivered' | 'failed';
+}
+
 /** A refusal from the server, with the contract's `code` and its human message. */
 export class ApiError extends Error {
   constructor(
@@ -209,6 +240,16 @@ export const api = {
   logs: (filters: LogFilters, cursor?: string, limit = 50) =>
     request<{ logs: LogRow[]; next_cursor: string | null; total: number }>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),
   logsCsvUrl: (filters: LogFilters) => `${BASE}/logs.csv${queryString({ ...filters })}`,
+
+  webhooks: () => request<{ webhooks: Webhook[]; limit: { max: number; used: number }; event_types: string[] }>('GET', '/webhooks'),
+  createWebhook: (input: WebhookInput) => request<{ webhook: Webhook; secret: string }>('POST', '/webhooks', input),
+  setWebhookEnabled: (id: string, enabled: boolean) => request<{ webhook: Webhook }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, { enabled }),
+  rollWebhookSecret: (id: string) => request<{ webhook: Webhook; secret: string }>('POST', `/webhooks/${encodeURIComponent(id)}/roll-secret`),
+  deleteWebhook: (id: string) => request<void>('DELETE', `/webhooks/${encodeURIComponent(id)}`),
+  testWebhook: (id: string) => request<{ event_id: string }>('POST', `/webhooks/${encodeURIComponent(id)}/test`),
+  webhookDeliveries: (id: string, cursor?: string) =>
+    request<{ deliveries: WebhookAttempt[]; next_cursor: string | null }>('GET', `/webhooks/${encodeURIComponent(id)}/deliveries${queryString({ cursor })}`),
+  redeliver: (id: string, deliveryId: number) => request<{ delivery_id: number }>('POST', `/webhooks/${encodeURIComponent(id)}/deliveries/${deliveryId}/redeliver`),
 
   audit: (cursor?: string) => request<{ entries: AuditEntry[]; next_cursor: string | null }>('GET', `/audit${queryString({ cursor })}`),
 };

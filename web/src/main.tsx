@@ -10,6 +10,7 @@ import { OverviewPage } from './features/overview/overview-page';
 import { PlanPage } from './features/plan/plan-page';
 import { SiteDetailPage } from './features/sites/site-detail-page';
 import { SitesPage } from './features/sites/sites-page';
+import { WebhooksPage } from './features/webhooks/webhooks-page';
 import { RequireSession, SessionProvider } from './session';
 import './styles.css';
 
@@ -32,6 +33,7 @@ function App() {
         <Route path="/settings/api-keys/logs" element={<LogsPage />} />
         <Route path="/settings/plan" element={<PlanPage />} />
         <Route path="/settings/audit" element={<AuditPage />} />
+        <Route path="/settings/webhooks" element={<WebhooksPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

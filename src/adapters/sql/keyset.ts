@@ -1,7 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Position } from '../../core/ports.js';
 
-type AppendOrdered = 'request_logs' | 'audit_log';
+type AppendOrdered = 'request_logs' | 'audit_log' | 'webhook_attempts';
 
 /**
  * One page of an append-ordered table, newest first: ordered by (time, seq) descending,

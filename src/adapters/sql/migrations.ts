@@ -185,6 +185,77 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
     },
   },
+  '0030_webhooks': {
+    async up(db: Kysely<any>) {
+      const serial = dialect === 'postgres' ? 'bigserial' : 'integer';
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('disabled_reason', 'text')
+        .addColumn('failing_since', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_endpoints_by_account').on('webhook_endpoints').columns(['account_id', 'created_at']).execute();
+      // The types an endpoint wants, `*` for all: events fan out to deliveries with one INSERT ... SELECT.
+      await db.schema
+        .createTable('webhook_endpoint_events')
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('webhook_endpoint_events_pk', ['endpoint_id', 'type'])
+        .execute();
+      await db.schema
+        .createTable('webhook_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('seq', serial, (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_until', 'bigint')
+        .addColumn('claimed_by', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['state', 'next_attempt_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_by_endpoint').on('webhook_deliveries').column('endpoint_id').execute();
+      await db.schema
+        .createTable('webhook_attempts')
+        .addColumn('seq', serial, (c) => c.primaryKey())
+        .addColumn('delivery_seq', 'bigint', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('webhook_attempts_by_endpoint').on('webhook_attempts').columns(['endpoint_id', 'time', 'seq']).execute();
+      await db.schema.createIndex('webhook_attempts_by_time').on('webhook_attempts').column('time').execute();
+      await db.schema.createIndex('webhook_events_by_time').on('webhook_events').column('created_at').execute();
+      // What the watchers have already announced (key, window, level): restarts and other instances never repeat it.
+      await db.schema
+        .createTable('webhook_notices')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_notices_by_time').on('webhook_notices').column('created_at').execute();
+      await db.schema.createIndex('api_keys_by_expiry').on('api_keys').column('expires_at').execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -77,4 +77,47 @@ export interface Database {
   };
   /** PostgreSQL only: one row, bumped after every key write (the key-change signal). */
   key_change_version: { version: number };
+  webhook_endpoints: {
+    id: string;
+    account_id: string;
+    url: string;
+    description: string;
+    /** The signing secret: the signer needs it as such, so it cannot be hashed like an API key. */
+    secret: string;
+    enabled: number;
+    disabled_reason: string | null;
+    failing_since: number | null;
+    created_at: number;
+  };
+  /** The event types each endpoint wants; `*` is all. */
+  webhook_endpoint_events: { endpoint_id: string; type: string };
+  /** The outbox: one row per event that had somewhere to go, `body` the exact JSON delivered. */
+  webhook_events: { id: string; account_id: string; type: string; created_at: number; body: string };
+  /** One row per event and endpoint (and per redelivery); `state` is pending, delivered or failed. */
+  webhook_deliveries: {
+    seq: Generated<number>;
+    event_id: string;
+    endpoint_id: string;
+    state: string;
+    attempts: number;
+    next_attempt_at: number;
+    claimed_until: number | null;
+    claimed_by: string | null;
+    created_at: number;
+  };
+  /** Every attempt made: the delivery log. */
+  webhook_attempts: {
+    seq: Generated<number>;
+    delivery_seq: number;
+    endpoint_id: string;
+    event_id: string;
+    event_type: string;
+    attempt: number;
+    time: number;
+    status: number | null;
+    duration_ms: number;
+    error: string | null;
+  };
+  /** Notices the watchers sent, by `<kind>:<key id>:<window or expiry>:<level>`. */
+  webhook_notices: { key: string; created_at: number };
 }

@@ -1,18 +1,19 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
-import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
+import type { Account, ApiKey, Millis, Site, User, WebhookEvent } from '../../core/model.js';
+import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
 import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlSessionStore } from './sql-session-store.js';
+import { appendWebhookEvents, SqlWebhookStore, withWebhookEvents } from './sql-webhook-store.js';
 import type { Database } from './schema.js';
 
 type KeyRow = Selectable<Database['api_keys']>;
 
-function keyFromRow(row: KeyRow): ApiKey {
+export function keyFromRow(row: KeyRow): ApiKey {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -117,7 +118,7 @@ class SqlSiteStore implements SiteStore {
     this.siteOfKey = new PreparedQuery(db.selectFrom('sites').selectAll().where('site_key', '=', arg(0)));
   }
 
-  async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
+  async insertWithinLimit(site: Site, maxSites: number | null, events: readonly WebhookEvent[] = []): Promise<'ok' | 'PLAN_LIMIT'> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, site.accountId);
       if (maxSites !== null) {
@@ -132,6 +133,7 @@ class SqlSiteStore implements SiteStore {
         .insertInto('sites')
         .values({ id: site.id, account_id: site.accountId, domain: site.domain, site_key: site.siteKey, created_at: site.createdAt })
         .execute();
+      await appendWebhookEvents(trx, events);
       return 'ok';
     });
   }
@@ -150,9 +152,10 @@ class SqlSiteStore implements SiteStore {
     return row && siteFromRow(row);
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, events: readonly WebhookEvent[] = []): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('sites').where('id', '=', id).execute();
+      await appendWebhookEvents(trx, events);
       await trx.deleteFrom('event_days').where('site_id', '=', id).execute();
       await trx.deleteFrom('event_day_values').where('site_id', '=', id).execute();
       // Raw events have no index by site (it would slow every append): a rare full scan.
@@ -164,16 +167,18 @@ class SqlSiteStore implements SiteStore {
 class SqlKeyStore implements KeyStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite> {
+  async insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis, events: readonly WebhookEvent[] = []): Promise<GuardedWrite> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, key.accountId);
       const outcome = await this.checkGuards(trx, key, maxKeys, now);
-      if (outcome === 'ok') await trx.insertInto('api_keys').values(keyToRow(key)).execute();
+      if (outcome !== 'ok') return outcome;
+      await appendWebhookEvents(trx, events);
+      await trx.insertInto('api_keys').values(keyToRow(key)).execute();
       return outcome;
     });
   }
 
-  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite> {
+  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, events: readonly WebhookEvent[] = []): Promise<GuardedWrite> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, replacement.accountId);
       // The old key is revoked first so that its name is free when the replacement takes it back;
@@ -181,6 +186,7 @@ class SqlKeyStore implements KeyStore {
       await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).where(notRevokedAt(now)).execute();
       const outcome = await this.checkGuards(trx, replacement, null, now);
       if (outcome !== 'ok') throw new GuardRefusal(outcome);
+      await appendWebhookEvents(trx, events);
       await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
       return outcome;
     }).catch((error) => {
@@ -221,27 +227,33 @@ class SqlKeyStore implements KeyStore {
     return rows.map(keyFromRow);
   }
 
-  async update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void> {
+  async update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>, events: readonly WebhookEvent[] = []): Promise<void> {
     const set: Partial<Insertable<Database['api_keys']>> = {};
     if (changes.active !== undefined) set.active = changes.active ? 1 : 0;
     if (changes.revokedAt !== undefined) set.revoked_at = changes.revokedAt;
     if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
-    await this.db.updateTable('api_keys').set(set).where('id', '=', id).execute();
+    // Without events (last_used_at on the request path) this stays one statement, no transaction.
+    await withWebhookEvents(this.db, events, (db) => db.updateTable('api_keys').set(set).where('id', '=', id).execute());
   }
 
-  async edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'> {
+  async edit(key: ApiKey, now: Millis, events: readonly WebhookEvent[] = []): Promise<'ok' | 'NAME_TAKEN'> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, key.accountId);
       if ((await this.checkGuards(trx, key, null, now)) === 'NAME_TAKEN') return 'NAME_TAKEN';
       const { name, category, expires_at, quotas, restrictions } = keyToRow(key);
       await trx.updateTable('api_keys').set({ name, category, expires_at, quotas, restrictions }).where('id', '=', key.id).execute();
+      await appendWebhookEvents(trx, events);
       return 'ok';
     });
   }
 
-  async deleteUnused(id: string): Promise<boolean> {
-    const { numDeletedRows } = await this.db.deleteFrom('api_keys').where('id', '=', id).where('last_used_at', 'is', null).executeTakeFirst();
-    return numDeletedRows > 0n;
+  async deleteUnused(id: string, events: readonly WebhookEvent[] = []): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const { numDeletedRows } = await trx.deleteFrom('api_keys').where('id', '=', id).where('last_used_at', 'is', null).executeTakeFirst();
+      if (numDeletedRows === 0n) return false;
+      await appendWebhookEvents(trx, events);
+      return true;
+    });
   }
 }
 
@@ -264,6 +276,7 @@ export class SqlStore implements Store {
   readonly audit: AuditStore;
   readonly requestLogs: RequestLogStore;
   readonly events: EventStore;
+  readonly webhooks: WebhookStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -277,6 +290,8 @@ export class SqlStore implements Store {
     this.audit = new SqlAuditStore(db);
     this.requestLogs = new SqlRequestLogStore(db, dialect);
     this.events = new SqlEventStore(db, dialect);
+    // PostgreSQL's claims skip rows another instance is claiming; SQLite's single writer serialises them.
+    this.webhooks = new SqlWebhookStore(db, { skipLocked: dialect === 'postgres', keyFromRow });
   }
 
   async ping(): Promise<void> {

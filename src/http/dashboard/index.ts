@@ -11,6 +11,7 @@ import { logRoutes } from './logs.js';
 import { overviewRoutes } from './overview.js';
 import { requireSession } from './session.js';
 import { siteRoutes } from './sites.js';
+import { webhookRoutes } from './webhooks.js';
 
 /**
  * The dashboard's JSON API (shared/DASHBOARD-CONTRACT.md), under /dashboard/api. Every
@@ -31,6 +32,6 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
   await app.register(authRoutes, { services });
   await app.register(async (signedIn) => {
     signedIn.addHook('onRequest', requireSession(services.sessions));
-    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes]) await signedIn.register(routes, { services });
+    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes, webhookRoutes]) await signedIn.register(routes, { services });
   });
 };

@@ -15,6 +15,10 @@ const ACTIONS: Record<string, string> = {
   'site.created': 'added site',
   'site.deleted': 'deleted site',
   'user.signed_in': 'signed in',
+  'webhook.created': 'added webhook',
+  'webhook.updated': 'changed webhook',
+  'webhook.secret_rolled': 'rolled the secret of webhook',
+  'webhook.deleted': 'deleted webhook',
 };
 
 /** Who did it: the user, else what `details.via` names (the admin CLI, or an API key revoking through the REST API). */
