@@ -77,7 +77,7 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
           })
         : await openSqliteStore(config.storage.path);
     const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
-    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, connections: redis ? [redis] : [] });
+    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, keyPrefix: config.keyPrefix, connections: redis ? [redis] : [] });
   } catch (error) {
     redis?.disconnect();
     throw error;

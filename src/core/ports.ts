@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
+import type { Account, ApiKey, AuditEntry, KeyLeak, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -37,6 +37,13 @@ export interface KeyStore {
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
   list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
+  /**
+   * Revokes the key at `leak.at` and records the leak, unless it is already revoked by then
+   * (a rotation's grace still running is cut short); true if this call revoked it.
+   */
+  revokeLeaked(id: string, leak: Omit<KeyLeak, 'dismissedAt'>): Promise<boolean>;
+  /** Clears the dashboard's leak flag of the key; true if it was flagged. */
+  dismissLeak(id: string, now: Millis): Promise<boolean>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
   /** Deletes the key unless it has been used (as the row says now, not as the caller last read it); true if deleted. */

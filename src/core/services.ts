@@ -46,10 +46,12 @@ export interface ServiceParts {
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
   clock: Clock;
+  /** SPEC §2's KEY_PREFIX; `sk` unless configured. */
+  keyPrefix?: string;
   connections?: readonly Connection[];
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [] }: ServiceParts): Services {
+export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, keyPrefix, connections = [] }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const sites = new SiteService({ store, accounts, audit, clock });
@@ -60,7 +62,7 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
     accounts,
     sites,
     events,
-    keys: new ApiKeyService({ store, accounts, audit, clock }),
+    keys: new ApiKeyService({ store, accounts, audit, clock, keyPrefix }),
     sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),
