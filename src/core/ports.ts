@@ -271,3 +271,33 @@ export type CollectRefusal = 'site' | 'ip';
 export interface CollectLimiter {
   admit(siteKey: string, ip: string, limits: CollectLimits): Promise<'ok' | CollectRefusal>;
 }
+
+/** SPEC §9: leak reports admitted per client IP in a rolling window (10 a minute). */
+export interface ReportLimits {
+  perIp: number;
+  windowMs: number;
+}
+
+/** Counts public leak reports per client IP, checking and consuming in one step. */
+export interface ReportLimiter {
+  /** True if the report is within the limit (and now counts against it). */
+  admit(ip: string): Promise<boolean>;
+}
+
+/** A code host's secret-scanning public key (SPEC §9): its identifier and PEM text. */
+export interface ScannerPublicKey {
+  identifier: string;
+  pem: string;
+}
+
+/** Where a code host publishes the keys its secret-scanning reports are signed with. */
+export interface PublicKeySource {
+  /** The keys as published now; rejects when they cannot be fetched or read. */
+  fetch(): Promise<ScannerPublicKey[]>;
+}
+
+/** Where core reports what an operator should know: a failed fetch, a failed background task. */
+export interface Logger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}

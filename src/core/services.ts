@@ -5,10 +5,12 @@ import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
 import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
+import { LeakService } from './leaks.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
+import { ScannerKeyring } from './scanner-keyring.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 
@@ -24,6 +26,9 @@ export interface Services {
   /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
   logWriter: GroupCommit<RequestLogEntry>;
   failedAuth: FailedAuthLimiter;
+  leaks: LeakService;
+  /** The keys each configured code host signs its secret-scanning reports with (SPEC §9). */
+  scanners: Partial<Record<ScannerName, ScannerKeyring>>;
   store: Store;
   clock: Clock;
   /** Resolves when storage and every other connection answer (readiness). */
@@ -38,6 +43,11 @@ export interface Connection {
   quit(): Promise<unknown>;
 }
 
+/** The code hosts whose secret-scanning reports are taken (SPEC §9). */
+export type ScannerName = 'github' | 'gitlab';
+
+const SILENT: Logger = { warn() {}, error() {} };
+
 export interface ServiceParts {
   store: Store;
   plans: PlanTable;
@@ -45,37 +55,50 @@ export interface ServiceParts {
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
+  reportLimiter: ReportLimiter;
   clock: Clock;
   /** SPEC §2's KEY_PREFIX; `sk` unless configured. */
   keyPrefix?: string;
+  /** Where each code host taken reports from publishes its public keys. */
+  scannerKeys?: Partial<Record<ScannerName, PublicKeySource>>;
+  /** Where failures nobody waits for are reported (the server's log). */
+  logger?: Logger;
   connections?: readonly Connection[];
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, keyPrefix, connections = [] }: ServiceParts): Services {
+export function createServices(parts: ServiceParts): Services {
+  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, clock, keyPrefix, scannerKeys = {}, logger = SILENT, connections = [] } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const sites = new SiteService({ store, accounts, audit, clock });
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
   const authenticator = new Authenticator({ store, plans, failedAuth, clock });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
+  const keys = new ApiKeyService({ store, accounts, audit, clock, keyPrefix });
+  const leaks = new LeakService({ store, keys, reportLimiter, logger });
+  const scanners = Object.fromEntries(
+    Object.entries(scannerKeys).map(([name, source]) => [name, new ScannerKeyring({ name, source, clock, logger })]),
+  ) as Services['scanners'];
   return {
     accounts,
     sites,
     events,
-    keys: new ApiKeyService({ store, accounts, audit, clock, keyPrefix }),
+    keys,
     sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
     logWriter,
     failedAuth,
+    leaks,
+    scanners,
     store,
     clock,
     async ping() {
       await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
     },
     async close() {
-      await Promise.all([logWriter.flush(), events.flush()]);
+      await Promise.all([logWriter.flush(), events.flush(), leaks.settled()]);
       await store.close();
       await Promise.all(connections.map((connection) => connection.quit()));
     },
