@@ -46,6 +46,7 @@ export class LeakService {
     const key = await this.opts.store.keys.findByHash(hashApiKey(token));
     if (!key) return undefined;
     const revoked = await this.opts.keys.revokeLeakedKey(key, { source, url });
+    // SPEC §10's `key.leaked` webhook belongs here, once webhooks exist, when `revoked`.
     return { key, revoked };
   }
 
@@ -70,6 +71,7 @@ export class LeakService {
    */
   receiveReport(token: string, url: string | null): void {
     if (url !== null) httpUrl('url', url);
+    // Started once the answer is on its way, so nothing of the lookup shows in its timing.
     const work: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.reportLeak({ token, source: 'report', url }))
       .then(
