@@ -13,7 +13,7 @@ export interface Config {
   dataDir: string;
   storage: StorageConfig;
   /** Limiter counters, IP blocks and key-change signals shared by every instance (SPEC §8). */
-  redis: { url: string; keyPrefix: string } | undefined;
+  redis: RedisConfig | undefined;
   /** Proxies whose X-Forwarded-For is believed (SPEC §3). */
   trustProxy: readonly string[];
   authFailLimit: number;
@@ -27,6 +27,14 @@ export interface Config {
   keyPrefix: string;
   /** Where the code hosts' secret-scanning public keys are published (SPEC §9); GitLab's endpoint exists only when set. */
   secretScanning: Readonly<{ githubKeysUrl: string; gitlabKeysUrl: string | undefined }>;
+}
+
+export interface RedisConfig {
+  /** One Redis (`redis://`, `rediss://`), or the seed nodes of a Redis Cluster (`redis+cluster://host:port,host:port`). */
+  url: string;
+  cluster: Array<{ host: string; port: number }> | undefined;
+  /** Put before every key; it carries a hash tag (`{…}`), so a Redis Cluster keeps a deployment's keys in one slot. */
+  keyPrefix: string;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -73,7 +81,7 @@ function storage(env: Record<string, string | undefined>, dataDir: string, cwd: 
 
 const GITHUB_SECRET_SCANNING_KEYS = 'https://api.github.com/meta/public_keys/secret_scanning';
 
-function keyPrefix(raw: string | undefined): string {
+function apiKeyPrefix(raw: string | undefined): string {
   if (raw === undefined || raw === '') return DEFAULT_KEY_PREFIX;
   if (!KEY_PREFIX_PATTERN.test(raw)) throw new ConfigError(`KEY_PREFIX must be 2-12 characters a-z0-9 starting with a letter, got ${JSON.stringify(raw)}`);
   return raw;
@@ -86,11 +94,31 @@ function httpUrl(env: Record<string, string | undefined>, name: string): string 
   return raw;
 }
 
+const CLUSTER_SCHEME = 'redis+cluster://';
+
+/** `host:port,host:port` of a cluster URL. */
+function clusterNodes(url: string): RedisConfig['cluster'] {
+  return url
+    .slice(CLUSTER_SCHEME.length)
+    .split(',')
+    .map((node) => {
+      const match = /^([^:/,]+):(\d{1,5})\/?$/.exec(node.trim());
+      if (!match) throw new ConfigError(`REDIS_URL ${CLUSTER_SCHEME} takes host:port pairs separated by commas`);
+      return { host: match[1]!, port: Number(match[2]) };
+    });
+}
+
 function redis(env: Record<string, string | undefined>): Config['redis'] {
   const url = env.REDIS_URL;
   if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must be redis://... or rediss://...');
-  return Object.freeze({ url, keyPrefix: env.REDIS_KEY_PREFIX || 'keygate:' });
+  if (!/^rediss?:\/\//.test(url) && !url.startsWith(CLUSTER_SCHEME)) {
+    throw new ConfigError(`REDIS_URL must be redis://..., rediss://... or ${CLUSTER_SCHEME}host:port,...`);
+  }
+  // Scripts check an IP, an account and a key together, which a cluster allows only within one
+  // hash slot: a prefix without a hash tag is made one.
+  const prefix = env.REDIS_KEY_PREFIX || '{keygate}:';
+  const keyPrefix = /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+  return Object.freeze({ url, cluster: url.startsWith(CLUSTER_SCHEME) ? clusterNodes(url) : undefined, keyPrefix });
 }
 
 /**
@@ -119,7 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
       ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
     }),
-    keyPrefix: keyPrefix(merged.KEY_PREFIX),
+    keyPrefix: apiKeyPrefix(merged.KEY_PREFIX),
     secretScanning: Object.freeze({
       githubKeysUrl: httpUrl(merged, 'SECRET_SCANNING_GITHUB_KEYS_URL') ?? GITHUB_SECRET_SCANNING_KEYS,
       gitlabKeysUrl: httpUrl(merged, 'SECRET_SCANNING_GITLAB_KEYS_URL'),

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ReportLimiter, ReportLimits } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
 
 // KEYS: the IP's log. ARGV: now, limit, window, slack.
 const ADMIT_LUA = `${SLIDING_LOG_LUA}
@@ -16,7 +15,7 @@ export class RedisReportLimiter implements ReportLimiter {
   private readonly admitScript;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: ReportLimits & { prefix: string },
     private readonly clock: Clock,
   ) {
