@@ -27,11 +27,6 @@ export function keyPrefix(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): KeyPrefix
   return `${prefix}_${mode}_`;
 }
 
-/** The regular expression a secret scanner (GitHub, GitLab) is given to recognise this deployment's keys. */
-export function keyPattern(prefix = DEFAULT_KEY_PREFIX): string {
-  return `\\b${prefix}_(live|test)_[0-9A-Za-z]{32}\\b`;
-}
-
 function checksum(prefixAndRandom: string): string {
   return encodeBase62(crc32(prefixAndRandom), CHECKSUM_LENGTH);
 }
