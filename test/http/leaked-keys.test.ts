@@ -199,6 +199,17 @@ describe('POST /api/v1/secret-scanning/gitlab', () => {
   });
 });
 
+describe('without SECRET_SCANNING_GITLAB_KEYS_URL', () => {
+  it('answers 404 NOT_FOUND on the GitLab endpoint', async () => {
+    const plain = await startTestServer();
+    try {
+      expectError(await scanReport(plain, 'gitlab', '[]', current), 404, 'NOT_FOUND');
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('POST /api/v1/keys/report-leak', () => {
   const report = (body: unknown, ip: string) =>
     server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...forwardedFor(ip) } });
