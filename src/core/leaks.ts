@@ -67,7 +67,8 @@ export class LeakService {
 
   /**
    * A report through the public endpoint. It is handled after the caller has answered, so the
-   * answer and its timing are the same whatever the token is: ours, revoked or garbage.
+   * answer and its timing are the same whatever the token is: ours, revoked or garbage. Only a
+   * `url` that is not http(s) is refused (VALIDATION_ERROR), whatever the token.
    */
   receiveReport(token: string, url: string | null): void {
     if (url !== null) httpUrl('url', url);
