@@ -60,6 +60,18 @@ describe('configuration', () => {
     });
   });
 
+  it('takes KEY_PREFIX and the secret-scanning key URLs, refusing malformed ones', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({}, cwd)).toMatchObject({
+      keyPrefix: 'sk',
+      secretScanning: { githubKeysUrl: 'https://api.github.com/meta/public_keys/secret_scanning', gitlabKeysUrl: undefined },
+    });
+    const custom = loadConfig({ KEY_PREFIX: 'acme', SECRET_SCANNING_GITHUB_KEYS_URL: 'http://127.0.0.1:9/gh', SECRET_SCANNING_GITLAB_KEYS_URL: 'https://gitlab.example/keys' }, cwd);
+    expect(custom).toMatchObject({ keyPrefix: 'acme', secretScanning: { githubKeysUrl: 'http://127.0.0.1:9/gh', gitlabKeysUrl: 'https://gitlab.example/keys' } });
+    for (const bad of ['a', '9acme', 'Acme', 'ac_me', 'a23456789012x']) expect(() => loadConfig({ KEY_PREFIX: bad }, cwd), bad).toThrow(/KEY_PREFIX/);
+    expect(() => loadConfig({ SECRET_SCANNING_GITLAB_KEYS_URL: 'file:///etc/passwd' }, cwd)).toThrow(/SECRET_SCANNING_GITLAB_KEYS_URL/);
+  });
+
   it('reads .env for variables the environment does not set', () => {
     const cwd = emptyDir();
     writeFileSync(join(cwd, '.env'), 'PORT=4123\nLOG_LEVEL=debug\n# comment\n');

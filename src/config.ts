@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { BlockList, isIP } from 'node:net';
 import type { CollectLimits } from './core/ports.js';
+import { DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN } from './lib/key-format.js';
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -22,6 +23,10 @@ export interface Config {
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
   collectLimits: Readonly<CollectLimits>;
+  /** What this deployment's keys start with, before `_live_`/`_test_` (SPEC §2). */
+  keyPrefix: string;
+  /** Where the code hosts' secret-scanning public keys are published (SPEC §9); GitLab's endpoint exists only when set. */
+  secretScanning: Readonly<{ githubKeysUrl: string; gitlabKeysUrl: string | undefined }>;
   /** Webhook delivery (SPEC §10). */
   webhooks: Readonly<WebhookConfig>;
 }
@@ -97,6 +102,21 @@ function storage(env: Record<string, string | undefined>, dataDir: string, cwd: 
   throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://...');
 }
 
+const GITHUB_SECRET_SCANNING_KEYS = 'https://api.github.com/meta/public_keys/secret_scanning';
+
+function apiKeyPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(raw)) throw new ConfigError(`KEY_PREFIX must be 2-12 characters a-z0-9 starting with a letter, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function httpUrl(env: Record<string, string | undefined>, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) throw new ConfigError(`${name} must be an http(s) URL`);
+  return raw;
+}
+
 const CLUSTER_SCHEME = 'redis+cluster://';
 
 /** `host:port,host:port` of a cluster URL. */
@@ -149,6 +169,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     collectLimits: Object.freeze({
       sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
       ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
+    }),
+    keyPrefix: apiKeyPrefix(merged.KEY_PREFIX),
+    secretScanning: Object.freeze({
+      githubKeysUrl: httpUrl(merged, 'SECRET_SCANNING_GITHUB_KEYS_URL') ?? GITHUB_SECRET_SCANNING_KEYS,
+      gitlabKeysUrl: httpUrl(merged, 'SECRET_SCANNING_GITLAB_KEYS_URL'),
     }),
     webhooks: Object.freeze({
       retryScheduleSeconds: Object.freeze(retrySchedule(merged.WEBHOOK_RETRY_SCHEDULE_S)),

@@ -1,18 +1,21 @@
 import { Cluster, Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
+import { MemoryReportLimiter } from './adapters/memory/memory-report-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
 import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
+import { RedisReportLimiter } from './adapters/redis/redis-report-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from './adapters/webhook/http-webhook-transport.js';
+import { HttpPublicKeySource } from './adapters/http/http-public-key-source.js';
 import type { Config, RedisConfig } from './config.js';
 import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Store, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -20,7 +23,11 @@ interface Limiters {
   failedAuth: FailedAuthLimiter;
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
+  reportLimiter: ReportLimiter;
 }
+
+/** SPEC §9: at most 10 leak reports per client IP per minute. */
+const REPORT_LIMITS: ReportLimits = { perIp: 10, windowMs: 60_000 };
 
 /** SPEC §3's IP block as configured (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S, AUTH_BLOCK_S). */
 function failedAuthPolicy(config: Config): FailedAuthPolicy {
@@ -33,6 +40,7 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
     failedAuth: new MemoryFailedAuthLimiter(failedAuthPolicy(config), clock),
     limiter: new MemoryUsageLimiter(store.requestLogs, clock),
     collectLimiter: new MemoryCollectLimiter(clock),
+    reportLimiter: new MemoryReportLimiter(REPORT_LIMITS, clock),
   };
 }
 
@@ -42,6 +50,7 @@ function redisLimiters(config: Config, redis: RedisClient, prefix: string, store
     failedAuth: new RedisFailedAuthLimiter(redis, { ...failedAuthPolicy(config), prefix }, clock),
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
+    reportLimiter: new RedisReportLimiter(redis, { ...REPORT_LIMITS, prefix }, clock),
   };
 }
 
@@ -59,8 +68,8 @@ function connectRedis(config: RedisConfig): RedisClient {
 
 export interface OpenOptions {
   clock?: Clock;
-  /** Where lost connections are reported (the server's log); the CLI reports its own failure. */
-  logger?: { warn(details: object, message: string): void; error(details: object, message: string): void };
+  /** Where lost connections and background failures are reported (the server's log); the CLI reports its own failure. */
+  logger?: Logger;
 }
 
 /**
@@ -89,12 +98,17 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
           })
         : await openSqliteStore(config.storage.path);
     const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
+    const { githubKeysUrl, gitlabKeysUrl } = config.secretScanning;
+    const scannerKeys = { github: new HttpPublicKeySource(githubKeysUrl), ...(gitlabKeysUrl && { gitlab: new HttpPublicKeySource(gitlabKeysUrl) }) };
     return createServices({
       store,
       plans,
       ...limiters,
       collectLimits: config.collectLimits,
       clock,
+      keyPrefix: config.keyPrefix,
+      scannerKeys,
+      ...(logger && { logger }),
       connections: redis ? [redis] : [],
       webhookTransport: new HttpWebhookTransport({ allowPrivate: config.webhooks.allowPrivate }),
       webhookDelivery: config.webhooks,

@@ -1,10 +1,10 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/key-format.js';
+import { DEFAULT_KEY_PREFIX, generateApiKey, hashApiKey, keyPrefix, type KeyMode } from '../lib/key-format.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
-import { isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
+import { isFlaggedLeak, isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type KeyLeak, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
 import { keyView } from './views.js';
 import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
@@ -47,6 +47,8 @@ export interface ApiKeyServiceOptions {
   audit: AuditLog;
   webhookEvents: WebhookEvents;
   clock: Clock;
+  /** The deployment's KEY_PREFIX, which new keys start with (SPEC §2). */
+  keyPrefix?: string;
 }
 
 function checkLabel(field: string, value: string, max: number): string {
@@ -92,7 +94,11 @@ function refusal(outcome: Exclude<GuardedWrite, 'ok'>, name: string, planName: s
 }
 
 export class ApiKeyService {
-  constructor(private readonly opts: ApiKeyServiceOptions) {}
+  private readonly keyPrefix: string;
+
+  constructor(private readonly opts: ApiKeyServiceOptions) {
+    this.keyPrefix = opts.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  }
 
   async createKey(accountId: string, input: NewKeyInput, actor: Actor = 'operator'): Promise<IssuedKey> {
     const plan = await this.opts.accounts.planOf(accountId);
@@ -124,9 +130,19 @@ export class ApiKeyService {
     return updated;
   }
 
-  /** The account's keys that are not revoked (rotated keys in their grace period included), or all of them. */
-  listKeys(accountId: string, { includeRevoked = false } = {}): Promise<ApiKey[]> {
-    return this.opts.store.keys.list(accountId, includeRevoked ? null : this.opts.clock.now());
+  /**
+   * The account's keys that are not revoked (rotated keys in their grace period included), or
+   * all of them; `includeFlagged` adds those revoked as leaked whose flag is not dismissed.
+   */
+  async listKeys(accountId: string, { includeRevoked = false, includeFlagged = false } = {}): Promise<ApiKey[]> {
+    const now = this.opts.clock.now();
+    if (!includeFlagged || includeRevoked) return this.opts.store.keys.list(accountId, includeRevoked ? null : now);
+    return (await this.opts.store.keys.list(accountId, null)).filter((key) => !isRevoked(key, now) || isFlaggedLeak(key));
+  }
+
+  /** How new keys of each mode start: `<KEY_PREFIX>_live_` and `<KEY_PREFIX>_test_`. */
+  prefixes(): Record<KeyMode, string> {
+    return { live: keyPrefix('live', this.keyPrefix), test: keyPrefix('test', this.keyPrefix) };
   }
 
   /** How much of each quota the key has set is used now, counted as the limiter counts it. */
@@ -154,6 +170,32 @@ export class ApiKeyService {
   /** Revokes for good; `reason` is the webhook's `data.reason`: `api` when a key revokes through the REST API, else `user` unless told. */
   revokeKey(keyId: string, scope: KeyScope, actor: Actor = 'operator', reason: RevocationReason = actor !== 'operator' && 'apiKeyId' in actor ? 'api' : 'user'): Promise<ApiKey> {
     return this.change(keyId, scope, { revokedAt: this.opts.clock.now() }, actor, 'key.revoked', { reason });
+  }
+
+  /**
+   * Revokes a key found leaked, at once on every instance, and records why (SPEC §9). A key
+   * already revoked stays as it is: a repeated report changes nothing. True if this call revoked it.
+   */
+  async revokeLeakedKey(key: ApiKey, leak: Omit<KeyLeak, 'at' | 'dismissedAt'>): Promise<boolean> {
+    const at = this.opts.clock.now();
+    const { webhookEvents } = this.opts;
+    const found = { source: leak.source, url: leak.url };
+    // Both webhooks commit with the revocation, and only if this report is the one that revoked it.
+    const events = [webhookEvents.keyEvent('key.leaked', key, found, at), webhookEvents.keyEvent('key.revoked', key, { reason: 'leaked', ...found }, at)];
+    if (!(await this.opts.store.keys.revokeLeaked(key.id, { ...leak, at }, events))) return false;
+    webhookEvents.committed();
+    await this.opts.store.keyChanges.announce();
+    await this.audit({ reporter: leak.source }, 'key.revoked', key, { reason: 'leaked', source: leak.source, url: leak.url });
+    return true;
+  }
+
+  /** Clears the dashboard's flag on a key revoked as leaked, once a user has seen to it. */
+  async dismissLeak(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
+    const key = await this.getKey(keyId, scope, { includeRevoked: true });
+    const now = this.opts.clock.now();
+    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss');
+    await this.audit(actor, 'key.leak_dismissed', key, { source: key.leak.source, url: key.leak.url });
+    return { ...key, leak: { ...key.leak, dismissedAt: now } };
   }
 
   /** Removes a key that was never used; a used key has history and can only be deactivated or revoked. */
@@ -201,18 +243,19 @@ export class ApiKeyService {
   }
 
   private newKey(accountId: string, fields: Pick<ApiKey, 'name' | 'category' | 'mode' | 'expiresAt' | 'quotas' | 'restrictions' | 'createdBy'>): IssuedKey {
-    const secret = generateApiKey(fields.mode);
+    const secret = generateApiKey(fields.mode, this.keyPrefix);
     const key: ApiKey = {
       ...fields,
       id: newId('key'),
       accountId,
-      prefix: KEY_PREFIXES[fields.mode],
+      prefix: keyPrefix(fields.mode, this.keyPrefix),
       last4: secret.slice(-4),
       hash: hashApiKey(secret),
       active: true,
       createdAt: this.opts.clock.now(),
       lastUsedAt: null,
       revokedAt: null,
+      leak: null,
     };
     return { key, secret };
   }

@@ -1,15 +1,16 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, pageOf } from './cursor.js';
-import type { AuditAction, AuditEntry } from './model.js';
+import type { AuditAction, AuditEntry, LeakSource } from './model.js';
 import type { AuditStore, LoggedAuditEntry } from './ports.js';
 import { isoTime } from './views.js';
 
 /**
- * Who asks for a change: a dashboard user, an API key (REST), or an operator (admin CLI).
- * Only a user is named in the audit log's `user`; the others are told apart by `details.via`.
+ * Who asks for a change: a dashboard user, an API key (REST), an operator (admin CLI), or
+ * whoever reported a key leaked (SPEC §9). Only a user is named in the audit log's `user`;
+ * the others are told apart by `details.via`.
  */
-export type Actor = { userId: string } | { apiKeyId: string } | 'operator';
+export type Actor = { userId: string } | { apiKeyId: string } | { reporter: LeakSource } | 'operator';
 
 export interface AuditTarget {
   type: AuditEntry['targetType'];
@@ -24,7 +25,8 @@ export interface AuditLogOptions {
 
 function via(actor: Actor): Record<string, unknown> {
   if (actor === 'operator') return { via: 'cli' };
-  return 'userId' in actor ? { via: 'dashboard' } : { via: 'api', api_key_id: actor.apiKeyId };
+  if ('userId' in actor) return { via: 'dashboard' };
+  return 'apiKeyId' in actor ? { via: 'api', api_key_id: actor.apiKeyId } : { via: 'leak_report' };
 }
 
 /** The account's record of who created, changed, rotated and revoked what. */

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'NOT_SIGNED_IN'
   | 'INVALID_CREDENTIALS'
   | 'CSRF_REJECTED'
+  | 'INVALID_SIGNATURE'
   | 'NOT_READY'
   | 'INTERNAL';
 

@@ -45,7 +45,7 @@ export interface SiteStats {
 }
 
 /** An http(s) URL, or VALIDATION_ERROR naming `field`. */
-function httpUrl(field: string, text: string): URL {
+export function httpUrl(field: string, text: string): URL {
   let url: URL;
   try {
     url = new URL(text);

@@ -38,6 +38,19 @@ export interface Restrictions {
   endpoints?: string[];
 }
 
+/** Who told us a key was leaked (SPEC §9): a code host's secret scanner, or anyone through the report endpoint. */
+export const LEAK_SOURCES = ['github', 'gitlab', 'report'] as const;
+export type LeakSource = (typeof LEAK_SOURCES)[number];
+
+/** Why a key was revoked as leaked; the dashboard flags the key until a user dismisses it. */
+export interface KeyLeak {
+  at: Millis;
+  source: LeakSource;
+  /** Where it was found, as the report said; null when it gave none. */
+  url: string | null;
+  dismissedAt: Millis | null;
+}
+
 export interface ApiKey {
   id: string;
   accountId: string;
@@ -57,10 +70,17 @@ export interface ApiKey {
   lastUsedAt: Millis | null;
   /** Set by revoke; a future time is a rotation's grace period running out. */
   revokedAt: Millis | null;
+  /** Set when the key was revoked because it was found leaked. */
+  leak: KeyLeak | null;
 }
 
 export function isRevoked(key: ApiKey, now: Millis): boolean {
   return key.revokedAt !== null && key.revokedAt <= now;
+}
+
+/** A key revoked as leaked whose flag no user has dismissed yet. */
+export function isFlaggedLeak(key: ApiKey): boolean {
+  return key.leak !== null && key.leak.dismissedAt === null;
 }
 
 /** A signed-in dashboard user; the session id itself is never stored, only its SHA-256. */
@@ -81,6 +101,7 @@ export const AUDIT_ACTIONS = [
   'key.revoked',
   'key.rotated',
   'key.deleted',
+  'key.leak_dismissed',
   'site.created',
   'site.deleted',
   'user.signed_in',

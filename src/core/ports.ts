@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
+import type { Account, ApiKey, AuditEntry, KeyLeak, Millis, QuotaWindow, Quotas, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -42,6 +42,14 @@ export interface KeyStore {
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
   list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>, events?: readonly WebhookEvent[]): Promise<void>;
+  /**
+   * Revokes the key at `leak.at` and records the leak, unless it is already revoked by then
+   * (a rotation's grace still running is cut short); true if this call revoked it, and only
+   * then are `events` written, in the same transaction.
+   */
+  revokeLeaked(id: string, leak: Omit<KeyLeak, 'dismissedAt'>, events?: readonly WebhookEvent[]): Promise<boolean>;
+  /** Clears the dashboard's leak flag of the key; true if it was flagged. */
+  dismissLeak(id: string, now: Millis): Promise<boolean>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis, events?: readonly WebhookEvent[]): Promise<'ok' | 'NAME_TAKEN'>;
   /** Deletes the key unless it has been used (as the row says now, not as the caller last read it); true if deleted. */
@@ -378,4 +386,34 @@ export interface WebhookTransport {
   checkDestination(url: string): Promise<void>;
   /** POSTs `body` with `headers`; a redirect is an answer like any other (never followed). */
   post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number | null; durationMs: number; error: string | null }>;
+}
+
+/** SPEC §9: leak reports admitted per client IP in a rolling window (10 a minute). */
+export interface ReportLimits {
+  perIp: number;
+  windowMs: number;
+}
+
+/** Counts public leak reports per client IP, checking and consuming in one step. */
+export interface ReportLimiter {
+  /** True if the report is within the limit (and now counts against it). */
+  admit(ip: string): Promise<boolean>;
+}
+
+/** A code host's secret-scanning public key (SPEC §9): its identifier and PEM text. */
+export interface ScannerPublicKey {
+  identifier: string;
+  pem: string;
+}
+
+/** Where a code host publishes the keys its secret-scanning reports are signed with. */
+export interface PublicKeySource {
+  /** The keys as published now; rejects when they cannot be fetched or read. */
+  fetch(): Promise<ScannerPublicKey[]>;
+}
+
+/** Where core reports what an operator should know: a failed fetch, a failed background task. */
+export interface Logger {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
 }

@@ -5,10 +5,12 @@ import { AuditLog } from './audit.js';
 import { Authenticator } from './authenticator.js';
 import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
+import { LeakService } from './leaks.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter, WebhookTransport } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, Store, UsageLimiter, WebhookTransport } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
+import { ScannerKeyring } from './scanner-keyring.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -34,6 +36,9 @@ export interface Services {
   /** Delivery and the expiry and quota watchers: started by the server (never by the CLI), stopped by `close`. */
   webhookDispatcher: WebhookDispatcher;
   webhookWatchers: WebhookWatchers;
+  leaks: LeakService;
+  /** The keys each configured code host signs its secret-scanning reports with (SPEC §9). */
+  scanners: Partial<Record<ScannerName, ScannerKeyring>>;
   store: Store;
   clock: Clock;
   /** Resolves when storage and every other connection answer (readiness). */
@@ -48,6 +53,11 @@ export interface Connection {
   quit(): Promise<unknown>;
 }
 
+/** The code hosts whose secret-scanning reports are taken (SPEC §9). */
+export type ScannerName = 'github' | 'gitlab';
+
+const SILENT: Logger = { warn() {}, error() {} };
+
 export interface ServiceParts {
   store: Store;
   plans: PlanTable;
@@ -55,7 +65,14 @@ export interface ServiceParts {
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
+  reportLimiter: ReportLimiter;
   clock: Clock;
+  /** SPEC §2's KEY_PREFIX; `sk` unless configured. */
+  keyPrefix?: string;
+  /** Where each code host taken reports from publishes its public keys. */
+  scannerKeys?: Partial<Record<ScannerName, PublicKeySource>>;
+  /** Where failures nobody waits for are reported (the server's log). */
+  logger?: Logger;
   connections?: readonly Connection[];
   webhookTransport: WebhookTransport;
   webhookDelivery: { retryScheduleSeconds: readonly number[]; timeoutMs: number };
@@ -64,7 +81,7 @@ export interface ServiceParts {
 }
 
 export function createServices(parts: ServiceParts): Services {
-  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [], onBackgroundError = () => {} } = parts;
+  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, clock, keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const webhookEvents = new WebhookEvents({ store: store.webhooks, clock });
@@ -81,11 +98,16 @@ export function createServices(parts: ServiceParts): Services {
   });
   const webhookWatchers = new WebhookWatchers({ store, webhookEvents, clock, onError: onBackgroundError });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
+  const keys = new ApiKeyService({ store, accounts, audit, webhookEvents, clock, keyPrefix });
+  const leaks = new LeakService({ store, keys, reportLimiter, logger });
+  const scanners = Object.fromEntries(
+    Object.entries(scannerKeys).map(([name, source]) => [name, new ScannerKeyring({ name, source, clock, logger })]),
+  ) as Services['scanners'];
   return {
     accounts,
     sites,
     events,
-    keys: new ApiKeyService({ store, accounts, audit, webhookEvents, clock }),
+    keys,
     sessions: new SessionService({ store, accounts, failedAuth, audit, webhookEvents, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),
@@ -96,13 +118,15 @@ export function createServices(parts: ServiceParts): Services {
     webhookEvents,
     webhookDispatcher,
     webhookWatchers,
+    leaks,
+    scanners,
     store,
     clock,
     async ping() {
       await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
     },
     async close() {
-      await Promise.all([logWriter.flush(), events.flush(), webhookDispatcher.stop(), webhookWatchers.stop()]);
+      await Promise.all([logWriter.flush(), events.flush(), leaks.settled(), webhookDispatcher.stop(), webhookWatchers.stop()]);
       await store.close();
       await Promise.all(connections.map((connection) => connection.quit()));
     },

@@ -102,7 +102,14 @@ function keyStatus(key: ApiKey, now: Millis): KeyStatus {
   return key.revokedAt === null ? 'active' : 'rotating';
 }
 
-/** A key as the dashboard lists it: every setting, its status and how much of each quota is used. */
+/** Why a key was revoked as leaked, for the dashboard's flag; null for a key never reported. */
+export function leakView(key: ApiKey) {
+  if (!key.leak) return null;
+  const { at, source, url, dismissedAt } = key.leak;
+  return { reported_at: isoTime(at), source, url, dismissed_at: isoOrNull(dismissedAt) };
+}
+
+/** A key as the dashboard lists it: every setting, its status, how much of each quota is used, and any leak. */
 export function dashboardKeyView(key: ApiKey, quotaUse: Partial<Record<QuotaWindow, number>>, now: Millis) {
   const { ips = [], referrers = [], endpoints = [] } = key.restrictions;
   return {
@@ -112,6 +119,7 @@ export function dashboardKeyView(key: ApiKey, quotaUse: Partial<Record<QuotaWind
     quota_use: quotaUse,
     restrictions: { ips, referrers, endpoints },
     used: key.lastUsedAt !== null,
+    leak: leakView(key),
   };
 }
 

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
+import { keyPrefix } from '../lib/key-format.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
@@ -14,6 +15,8 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
+import { reportLeakRoutes } from './routes/report-leak.js';
+import { secretScanningRoutes } from './routes/secret-scanning.js';
 import { siteRoutes } from './routes/sites.js';
 import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
@@ -34,7 +37,7 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface AppOptions {
   services: Services;
-  config: Pick<Config, 'trustProxy'>;
+  config: Pick<Config, 'trustProxy' | 'keyPrefix'>;
   logger: FastifyBaseLogger;
   /** The built SPA (web/dist of the package unless a test points elsewhere). */
   webRoot?: string;
@@ -82,7 +85,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
         version: '1',
         description: 'Read your sites and manage your API keys. Every call carries `Authorization: Bearer <API key>`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: sk_live_… or sk_test_…' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: `An API key: ${keyPrefix('live', config.keyPrefix)}… or ${keyPrefix('test', config.keyPrefix)}…` } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -94,6 +97,9 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   // Tracking takes public site keys: beside the API-key scope, never inside it.
   await app.register(trackingScriptRoutes);
   await app.register(collectRoutes, { services, prefix: '/api/v1' });
+  // Leak reports carry keys but are not authenticated by them: beside the API-key scope too.
+  await app.register(secretScanningRoutes, { services, prefix: '/api/v1' });
+  await app.register(reportLeakRoutes, { services, prefix: '/api/v1' });
   await app.register(
     async (api) => {
       api.decorateRequest('keyUse', undefined);

@@ -2,12 +2,6 @@ import { randomFillSync } from 'node:crypto';
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-const BASE62_CHAR = /^[0-9A-Za-z]*$/;
-
-export function isBase62(text: string): boolean {
-  return BASE62_CHAR.test(text);
-}
-
 /** Writes a non-negative integer in base62, most significant digit first, left-padded with '0'. */
 export function encodeBase62(value: number, width: number): string {
   let digits = '';

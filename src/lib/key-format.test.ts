@@ -3,7 +3,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BASE62_ALPHABET, encodeBase62, randomBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
-import { API_KEY_LENGTH, generateApiKey, hashApiKey, parseApiKey } from './key-format.js';
+import { generateApiKey, hashApiKey, parseApiKey } from './key-format.js';
 
 describe('crc32', () => {
   it('matches the standard IEEE check value and zlib', () => {
@@ -35,7 +35,7 @@ describe('API key format', () => {
   it('generates prefix + 26 random + 6-character CRC-32 checksum of the first 34 characters', () => {
     for (const mode of ['live', 'test'] as const) {
       const key = generateApiKey(mode);
-      expect(key).toHaveLength(API_KEY_LENGTH);
+      expect(key).toHaveLength(40);
       expect(key).toMatch(mode === 'live' ? /^sk_live_[0-9A-Za-z]{32}$/ : /^sk_test_[0-9A-Za-z]{32}$/);
       expect(key.slice(34)).toBe(encodeBase62(crc32(key.slice(0, 34)), 6));
       expect(parseApiKey(key)).toEqual({ mode, prefix: key.slice(0, 8), last4: key.slice(-4) });
@@ -64,6 +64,32 @@ describe('API key format', () => {
     expect(parseApiKey(key.slice(0, 20) + '-' + key.slice(21))).toBeUndefined();
     expect(parseApiKey('')).toBeUndefined();
     expect(parseApiKey('x'.repeat(10_000))).toBeUndefined();
+  });
+
+  it('issues keys under a configured prefix, with the checksum over that prefix', () => {
+    for (const mode of ['live', 'test'] as const) {
+      const key = generateApiKey(mode, 'acme2');
+      expect(key).toMatch(new RegExp(`^acme2_${mode}_[0-9A-Za-z]{32}$`));
+      expect(key.slice(-6)).toBe(encodeBase62(crc32(key.slice(0, -6)), 6));
+      expect(parseApiKey(key)).toEqual({ mode, prefix: `acme2_${mode}_`, last4: key.slice(-4) });
+      // The regular expression the README says to register with the code hosts.
+      expect(` ${key} `).toMatch(new RegExp(`\\bacme2_(live|test)_[0-9A-Za-z]{32}\\b`));
+    }
+  });
+
+  it('accepts keys issued under any earlier well-formed prefix, and only well-formed ones', () => {
+    const old = generateApiKey('live');
+    expect(parseApiKey(old)?.prefix).toBe('sk_live_');
+    const longest = generateApiKey('test', 'a23456789012');
+    expect(parseApiKey(longest)?.prefix).toBe('a23456789012_test_');
+    // The checksum covers the prefix: the same random part under another prefix does not verify.
+    expect(parseApiKey(old.replace('sk_', 'acme_'))).toBeUndefined();
+    const forge = (prefix: string) => {
+      const body = `${prefix}_live_${'a'.repeat(26)}`;
+      return body + encodeBase62(crc32(body), 6);
+    };
+    expect(parseApiKey(forge('ab'))).toBeDefined();
+    for (const bad of ['a', '1ab', 'Ab', 'a_b', 'a-b', 'a234567890123']) expect(parseApiKey(forge(bad)), bad).toBeUndefined();
   });
 
   it('hashes the whole key with SHA-256', () => {

@@ -1,16 +1,20 @@
 import { hash } from 'node:crypto';
-import { encodeBase62, isBase62, randomBase62 } from './base62.js';
+import { encodeBase62, randomBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
 
 export type KeyMode = 'live' | 'test';
-export type KeyPrefix = 'sk_live_' | 'sk_test_';
+/** What a key starts with and the store shows: `<KEY_PREFIX>_live_` or `<KEY_PREFIX>_test_`. */
+export type KeyPrefix = `${string}_${KeyMode}_`;
 
-export const KEY_PREFIXES: Record<KeyMode, KeyPrefix> = { live: 'sk_live_', test: 'sk_test_' };
+export const DEFAULT_KEY_PREFIX = 'sk';
+/** SPEC §2's `KEY_PREFIX`: 2–12 characters a-z0-9, starting with a letter. */
+export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,11}$/;
 
 const RANDOM_LENGTH = 26;
 const CHECKSUM_LENGTH = 6;
-const PREFIX_LENGTH = 8;
-export const API_KEY_LENGTH = PREFIX_LENGTH + RANDOM_LENGTH + CHECKSUM_LENGTH;
+/** Any prefix a deployment may have used, then the mode and the 32 base62 characters. */
+const KEY_PATTERN = /^([a-z][a-z0-9]{1,11})_(live|test)_([0-9A-Za-z]{32})$/;
+const MAX_KEY_LENGTH = 12 + '_live_'.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
 
 export interface ParsedApiKey {
   mode: KeyMode;
@@ -18,31 +22,35 @@ export interface ParsedApiKey {
   last4: string;
 }
 
+/** The start of keys of `mode` under the deployment's `KEY_PREFIX`, e.g. `sk_live_`. */
+export function keyPrefix(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): KeyPrefix {
+  return `${prefix}_${mode}_`;
+}
+
 function checksum(prefixAndRandom: string): string {
   return encodeBase62(crc32(prefixAndRandom), CHECKSUM_LENGTH);
 }
 
-/** A new secret API key: prefix + 26 CSPRNG base62 characters (≈154 bits) + 6-character CRC-32. */
-export function generateApiKey(mode: KeyMode): string {
-  const body = KEY_PREFIXES[mode] + randomBase62(RANDOM_LENGTH);
+/** A new secret API key: `<prefix>_<mode>_` + 26 CSPRNG base62 characters (≈154 bits) + 6-character CRC-32. */
+export function generateApiKey(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): string {
+  const body = keyPrefix(mode, prefix) + randomBase62(RANDOM_LENGTH);
   return body + checksum(body);
 }
 
 /**
- * Checks the format and checksum of a presented key without any storage.
+ * Checks the format and checksum of a presented key without any storage. Any well-formed
+ * prefix is accepted, so keys issued before a deployment changed its `KEY_PREFIX` keep working:
+ * only the hash of the whole key is stored, and the lookup by hash decides whether it is ours.
  * Returns undefined for anything that cannot be a key we issued.
  */
 export function parseApiKey(token: string): ParsedApiKey | undefined {
-  if (token.length !== API_KEY_LENGTH) return undefined;
-  const prefix = token.slice(0, PREFIX_LENGTH);
-  const mode: KeyMode | undefined =
-    prefix === KEY_PREFIXES.live ? 'live' : prefix === KEY_PREFIXES.test ? 'test' : undefined;
-  if (!mode) return undefined;
-  const rest = token.slice(PREFIX_LENGTH);
-  if (!isBase62(rest)) return undefined;
-  const body = token.slice(0, PREFIX_LENGTH + RANDOM_LENGTH);
-  if (checksum(body) !== token.slice(PREFIX_LENGTH + RANDOM_LENGTH)) return undefined;
-  return { mode, prefix: prefix as KeyPrefix, last4: token.slice(-4) };
+  if (token.length > MAX_KEY_LENGTH) return undefined;
+  const match = KEY_PATTERN.exec(token);
+  if (!match) return undefined;
+  const body = token.slice(0, -CHECKSUM_LENGTH);
+  if (checksum(body) !== token.slice(-CHECKSUM_LENGTH)) return undefined;
+  const mode = match[2] as KeyMode;
+  return { mode, prefix: keyPrefix(mode, match[1]), last4: token.slice(-4) };
 }
 
 /** What is stored instead of the key: hex SHA-256 of the whole key. */

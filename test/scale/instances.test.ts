@@ -101,6 +101,20 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expectError(await second.call('/api/v1/sites', { key: secret }), 401, 'INVALID_KEY');
   });
 
+  it('refuse a key on the other instance once it is reported leaked to one, and count leak reports per IP across both', async () => {
+    const { secret, key } = await keyOn('roomy');
+    const client = forwardedFor('198.51.100.177');
+    for (const server of instances) expect((await server.call('/api/v1/sites', { key: secret, headers: client })).status).toBe(200);
+    const report = (server: TestServer, token: string, ip: string) =>
+      server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify({ key: token }), headers: { 'content-type': 'application/json', ...forwardedFor(ip) } });
+    expect((await report(first, secret, '198.51.100.178')).status).toBe(202);
+    await first.services.leaks.settled();
+    expectError(await second.call('/api/v1/sites', { key: secret, headers: client }), 401, 'INVALID_KEY');
+    expect((await second.services.store.keys.find(key.id))?.leak?.source).toBe('report');
+    const reports = await spread(12, (server) => report(server, 'garbage', '198.51.100.179'));
+    expect(statuses(reports)).toEqual([...Array(10).fill(202), 429, 429]);
+  });
+
   it('refuse a key on both instances right after the admin CLI deactivates it, and admit it after reactivation', async () => {
     const { secret, key } = await keyOn('roomy');
     for (const server of instances) expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);

@@ -62,6 +62,7 @@ function key(id: string, name: string, changes: Partial<ApiKey> = {}): ApiKey {
     createdBy: null,
     lastUsedAt: null,
     revokedAt: null,
+    leak: null,
     ...changes,
   };
 }
@@ -288,6 +289,37 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.keys.update('key_1', { revokedAt: NOW });
       expect(await store.keys.rotate('key_1', key('key_2', 'two'), NOW + 60_000, NOW + 1)).toBe('ok');
       expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW);
+    });
+
+    it('revokes a key as leaked once, cutting a rotation grace short, and clears its flag once', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one', { revokedAt: NOW + 60_000 }), null, NOW);
+      const leak = { at: NOW + 5, source: 'github' as const, url: 'https://github.com/o/r/blob/main/.env' };
+      expect(await store.keys.revokeLeaked('key_1', leak)).toBe(true);
+      expect(await store.keys.find('key_1')).toMatchObject({ revokedAt: NOW + 5, leak: { ...leak, dismissedAt: null } });
+      expect(await store.keys.revokeLeaked('key_1', { ...leak, at: NOW + 9, source: 'report', url: null })).toBe(false);
+      expect(await store.keys.find('key_1')).toMatchObject({ revokedAt: NOW + 5, leak: { ...leak, dismissedAt: null } });
+      expect(await store.keys.dismissLeak('key_1', NOW + 20)).toBe(true);
+      expect((await store.keys.find('key_1'))?.leak).toEqual({ ...leak, dismissedAt: NOW + 20 });
+      expect(await store.keys.dismissLeak('key_1', NOW + 30)).toBe(false);
+      expect((await store.keys.find('key_1'))?.leak?.dismissedAt).toBe(NOW + 20);
+    });
+
+    it('leaves a key revoked before the leak report unflagged, and has no flag to dismiss on other keys', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one', { revokedAt: NOW }), null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
+      expect(await store.keys.revokeLeaked('key_1', { at: NOW + 1, source: 'gitlab', url: null })).toBe(false);
+      expect(await store.keys.find('key_1')).toMatchObject({ revokedAt: NOW, leak: null });
+      expect(await store.keys.dismissLeak('key_2', NOW)).toBe(false);
+      expect((await store.keys.find('key_2'))?.leak).toBeNull();
+    });
+
+    it('revokes a key reported leaked on two instances at once exactly once', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      const other = await rival();
+      const reports = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).keys.revokeLeaked('key_1', { at: NOW + 1, source: 'report', url: null })),
+      );
+      expect(reports.filter(Boolean)).toHaveLength(1);
     });
   });
 

@@ -63,6 +63,24 @@ export interface DashboardKey {
   quota_use: Quotas;
   restrictions: Restrictions;
   used: boolean;
+  /** Set when the key was revoked because it was found leaked (SPEC §9). */
+  leak: KeyLeak | null;
+}
+
+export interface KeyLeak {
+  reported_at: string;
+  source: 'github' | 'gitlab' | 'report';
+  url: string | null;
+  dismissed_at: string | null;
+}
+
+/** A key revoked as leaked whose flag is not dismissed, as the overview lists it. */
+export interface LeakedKey {
+  id: string;
+  name: string;
+  prefix: string;
+  last4: string;
+  leak: KeyLeak;
 }
 
 /** What Generate New Key sends; edits send the same fields but the mode. */
@@ -93,6 +111,7 @@ export interface DailyRequests {
 
 export interface Overview {
   sites: Site[];
+  leaked_keys: LeakedKey[];
   events_this_month: number;
   requests_per_day: DailyRequests[];
 }
@@ -225,10 +244,13 @@ export const api = {
   deleteSite: (id: string) => request<void>('DELETE', `/sites/${encodeURIComponent(id)}`),
 
   keys: (includeRevoked = false) =>
-    request<{ keys: DashboardKey[]; limit: { max_keys: number | null; used: number } }>('GET', `/keys${includeRevoked ? '?include=revoked' : ''}`),
+    request<{ keys: DashboardKey[]; limit: { max_keys: number | null; used: number }; prefixes: Record<KeyMode, string> }>(
+      'GET',
+      `/keys${includeRevoked ? '?include=revoked' : ''}`,
+    ),
   createKey: (input: KeyInput) => request<{ key: DashboardKey; secret: string }>('POST', '/keys', input),
   updateKey: (id: string, input: Omit<KeyInput, 'mode'>) => request<{ key: DashboardKey }>('PATCH', `/keys/${encodeURIComponent(id)}`, input),
-  setKeyState: (id: string, action: 'deactivate' | 'reactivate' | 'revoke') =>
+  setKeyState: (id: string, action: 'deactivate' | 'reactivate' | 'revoke' | 'dismiss-leak') =>
     request<{ key: DashboardKey }>('POST', `/keys/${encodeURIComponent(id)}/${action}`),
   rotateKey: (id: string, graceSeconds: number, name?: string) =>
     request<{ key: DashboardKey; secret: string; previous: DashboardKey }>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {

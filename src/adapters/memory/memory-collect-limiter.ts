@@ -1,31 +1,13 @@
 import type { Clock } from '../../lib/clock.js';
 import type { CollectLimiter, CollectLimits, CollectRefusal } from '../../core/ports.js';
-import { SlidingLog } from '../../core/rolling-windows.js';
+import { SlidingLogs } from './sliding-logs.js';
 
 const WINDOW_MS = 1000;
-/** Logs kept before idle ones are swept, at most once per window. */
-const SWEEP_THRESHOLD = 10_000;
-
-/** Exact sliding one-second windows per key, forgetting keys that fell idle. */
-class SlidingLogs {
-  private readonly logs = new Map<string, SlidingLog>();
-  private sweptAt = 0;
-
-  get(key: string, now: number): SlidingLog {
-    if (this.logs.size >= SWEEP_THRESHOLD && now - this.sweptAt >= WINDOW_MS) {
-      this.sweptAt = now;
-      for (const [idle, log] of this.logs) if (log.isEmpty(now)) this.logs.delete(idle);
-    }
-    let log = this.logs.get(key);
-    if (!log) this.logs.set(key, (log = new SlidingLog(WINDOW_MS)));
-    return log;
-  }
-}
 
 /** The tracking limits in this process, for the single-instance embedded default. */
 export class MemoryCollectLimiter implements CollectLimiter {
-  private readonly sites = new SlidingLogs();
-  private readonly ips = new SlidingLogs();
+  private readonly sites = new SlidingLogs(WINDOW_MS);
+  private readonly ips = new SlidingLogs(WINDOW_MS);
 
   constructor(private readonly clock: Clock) {}
 

@@ -185,6 +185,18 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
     },
   },
+  '0020_key_leaks': {
+    async up(db: Kysely<any>) {
+      for (const [column, type] of [
+        ['leaked_at', 'bigint'],
+        ['leak_source', 'text'],
+        ['leak_url', 'text'],
+        ['leak_dismissed_at', 'bigint'],
+      ] as const) {
+        await db.schema.alterTable('api_keys').addColumn(column, type).execute();
+      }
+    },
+  },
   '0030_webhooks': {
     async up(db: Kysely<any>) {
       const serial = dialect === 'postgres' ? 'bigserial' : 'integer';

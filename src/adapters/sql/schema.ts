@@ -24,6 +24,11 @@ export interface Database {
     revoked_at: number | null;
     /** Accepted requests, all time: the `total` quota, which outlives log retention. */
     usage_total: Generated<number>;
+    /** Set together when the key was revoked as leaked (SPEC §9); `leak_source` is github, gitlab or report. */
+    leaked_at: number | null;
+    leak_source: string | null;
+    leak_url: string | null;
+    leak_dismissed_at: number | null;
   };
   request_logs: {
     seq: Generated<number>;

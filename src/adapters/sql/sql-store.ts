@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
-import type { Account, ApiKey, Millis, Site, User, WebhookEvent } from '../../core/model.js';
+import type { Account, ApiKey, KeyLeak, LeakSource, Millis, Site, User, WebhookEvent } from '../../core/model.js';
 import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
 import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
@@ -31,6 +31,10 @@ export function keyFromRow(row: KeyRow): ApiKey {
     createdBy: row.created_by,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    leak:
+      row.leaked_at === null
+        ? null
+        : { at: row.leaked_at, source: row.leak_source as LeakSource, url: row.leak_url, dismissedAt: row.leak_dismissed_at },
   };
 }
 
@@ -52,6 +56,10 @@ function keyToRow(key: ApiKey): Insertable<Database['api_keys']> {
     created_by: key.createdBy,
     last_used_at: key.lastUsedAt,
     revoked_at: key.revokedAt,
+    leaked_at: key.leak?.at ?? null,
+    leak_source: key.leak?.source ?? null,
+    leak_url: key.leak?.url ?? null,
+    leak_dismissed_at: key.leak?.dismissedAt ?? null,
   };
 }
 
@@ -234,6 +242,32 @@ class SqlKeyStore implements KeyStore {
     if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
     // Without events (last_used_at on the request path) this stays one statement, no transaction.
     await withWebhookEvents(this.db, events, (db) => db.updateTable('api_keys').set(set).where('id', '=', id).execute());
+  }
+
+  async revokeLeaked(id: string, leak: Omit<KeyLeak, 'dismissedAt'>, events: readonly WebhookEvent[] = []): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const { numUpdatedRows } = await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: leak.at, leaked_at: leak.at, leak_source: leak.source, leak_url: leak.url })
+        .where('id', '=', id)
+        .where(notRevokedAt(leak.at))
+        .executeTakeFirst();
+      // A key already revoked is left as it is, and a repeated report announces nothing.
+      if (numUpdatedRows === 0n) return false;
+      await appendWebhookEvents(trx, events);
+      return true;
+    });
+  }
+
+  async dismissLeak(id: string, now: Millis): Promise<boolean> {
+    const { numUpdatedRows } = await this.db
+      .updateTable('api_keys')
+      .set({ leak_dismissed_at: now })
+      .where('id', '=', id)
+      .where('leaked_at', 'is not', null)
+      .where('leak_dismissed_at', 'is', null)
+      .executeTakeFirst();
+    return numUpdatedRows > 0n;
   }
 
   async edit(key: ApiKey, now: Millis, events: readonly WebhookEvent[] = []): Promise<'ok' | 'NAME_TAKEN'> {

@@ -64,12 +64,14 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.get('/keys', { schema: { querystring: ListQuery } }, async (request) => {
     const accountId = request.owner.account.id;
-    const keys = await services.keys.listKeys(accountId, { includeRevoked: request.query.include === 'revoked' });
+    // Keys revoked as leaked stay listed, flagged, until a user dismisses the flag.
+    const keys = await services.keys.listKeys(accountId, { includeRevoked: request.query.include === 'revoked', includeFlagged: true });
     const plan = await services.accounts.planOf(accountId);
     const now = services.clock.now();
     return {
       keys: await Promise.all(keys.map(view)),
       limit: { max_keys: plan.maxKeys, used: keys.filter((key) => !isRevoked(key, now)).length },
+      prefixes: services.keys.prefixes(),
     };
   });
 
@@ -88,6 +90,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     ['deactivate', 'deactivateKey'],
     ['reactivate', 'reactivateKey'],
     ['revoke', 'revokeKey'],
+    ['dismiss-leak', 'dismissLeak'],
   ] as const) {
     app.post(`/keys/:id/${action}`, { schema: { params: IdParams } }, async (request) => {
       const { actor, scope } = actingUser(request);

@@ -1,15 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
-import { planView } from '../../core/views.js';
+import { isFlaggedLeak } from '../../core/model.js';
+import { leakView, planView } from '../../core/views.js';
 import { sitesOf } from './sites.js';
 
 /** The Overview page and the Plan page. */
 export const overviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get('/overview', async (request) => {
     const accountId = request.owner.account.id;
-    const sites = await sitesOf(services, accountId);
+    const [sites, keys] = await Promise.all([sitesOf(services, accountId), services.keys.listKeys(accountId, { includeFlagged: true })]);
     return {
       sites,
+      leaked_keys: keys.filter(isFlaggedLeak).map((key) => ({ id: key.id, name: key.name, prefix: key.prefix, last4: key.last4, leak: leakView(key) })),
       events_this_month: sites.reduce((sum, site) => sum + site.events_this_month, 0),
       requests_per_day: await services.requestLogs.perDay(accountId),
     };

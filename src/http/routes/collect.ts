@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { KeygateError } from '../../core/errors.js';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
+import { openCors } from '../open-cors.js';
 import { errorResponses } from '../schemas.js';
 
 /** SPEC §6: a hit's body is at most 8 KiB. */
@@ -26,18 +27,7 @@ export const collectRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   // navigator.sendBeacon sends a string as text/plain (no CORS preflight): parse it as JSON.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-  });
-
-  app.options('/collect', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-methods', 'POST, OPTIONS')
-      .header('access-control-allow-headers', 'Content-Type')
-      .header('access-control-max-age', '86400')
-      .send(),
-  );
+  openCors(app, '/collect');
 
   app.post(
     '/collect',

@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   'key.revoked': 'revoked key',
   'key.rotated': 'rotated key',
   'key.deleted': 'deleted key',
+  'key.leak_dismissed': 'dismissed the leak warning of key',
   'site.created': 'added site',
   'site.deleted': 'deleted site',
   'user.signed_in': 'signed in',
@@ -21,10 +22,11 @@ const ACTIONS: Record<string, string> = {
   'webhook.deleted': 'deleted webhook',
 };
 
-/** Who did it: the user, else what `details.via` names (the admin CLI, or an API key revoking through the REST API). */
+/** Who did it: the user, else what `details.via` names (the admin CLI, an API key revoking through the REST API, or a leak report). */
 function actor(entry: AuditEntry): string {
   if (entry.user) return entry.user.email;
   const via = (entry.details as { via?: string } | null)?.via;
+  if (via === 'leak_report') return 'A leak report';
   return via === 'api' ? 'An API key' : 'An operator (admin CLI)';
 }
 

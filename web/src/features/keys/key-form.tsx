@@ -80,12 +80,14 @@ function toInput(values: FormValues): { input: KeyInput } | { error: string } {
 interface KeyFormProps {
   /** The key being edited; absent when generating a new one. */
   editing?: DashboardKey;
+  /** What new keys start with under the deployment's KEY_PREFIX. */
+  prefixes: Record<KeyMode, string>;
   onSubmit(input: KeyInput): Promise<void>;
   onCancel(): void;
 }
 
 /** Generate New Key and Edit: name, category, mode (new keys only), expiry, quotas, restrictions. */
-export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
+export function KeyForm({ editing, prefixes, onSubmit, onCancel }: KeyFormProps) {
   const id = useId();
   const [values, setValues] = useState(() => initialValues(editing));
   const { busy, error, setError, run } = useAction();
@@ -126,7 +128,7 @@ export function KeyForm({ editing, onSubmit, onCancel }: KeyFormProps) {
               {(['live', 'test'] as const).map((mode) => (
                 <label key={mode} className="radio">
                   <input type="radio" name="mode" value={mode} checked={values.mode === mode} onChange={() => setValues({ ...values, mode })} />
-                  {mode === 'live' ? 'Live (sk_live_…)' : 'Test (sk_test_…): writes are dry runs'}
+                  {mode === 'live' ? `Live (${prefixes.live}…)` : `Test (${prefixes.test}…): writes are dry runs`}
                 </label>
               ))}
             </div>

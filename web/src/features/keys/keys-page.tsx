@@ -8,6 +8,7 @@ import { useSession } from '../../session';
 import { errorMessage, useLoad } from '../../use-load';
 import { KeyDialogs, type KeyDialog } from './key-dialogs';
 import { KeyForm } from './key-form';
+import { LeakFlag } from './leak-flag';
 import { SecretReveal } from './secret-reveal';
 
 type Panel = { kind: 'new' } | { kind: 'edit'; key: DashboardKey } | { kind: 'secret'; name: string; secret: string };
@@ -98,8 +99,13 @@ export function KeysPage() {
     reload();
   }
 
+  const dismissLeak = (key: DashboardKey) =>
+    act(() => api.setKeyState(key.id, 'dismiss-leak').then(() => `Dismissed the leak warning of "${key.name}". It stays revoked.`));
+
   function row(key: DashboardKey) {
     const open = (kind: Exclude<KeyDialog['kind'], 'used'>) => setDialog({ kind, key });
+    // Only a key revoked as leaked is listed revoked: flagged, with nothing left to do but dismiss.
+    if (key.status === 'revoked') return leakedRow(key);
     return (
       <tr key={key.id}>
         <th scope="row" data-label="Name">
@@ -163,6 +169,34 @@ export function KeysPage() {
     );
   }
 
+  function leakedRow(key: DashboardKey) {
+    return (
+      <tr key={key.id} className="leaked-row">
+        <th scope="row" data-label="Name">
+          {key.name}
+        </th>
+        <td data-label="Category">{key.category}</td>
+        <td data-label="Mode">
+          <span className={`badge badge-${key.mode}`}>{key.mode}</span>
+        </td>
+        <td data-label="Key">
+          <code>
+            {key.prefix}...{key.last4}
+          </code>
+        </td>
+        <td colSpan={5}>
+          {key.leak && (
+            <LeakFlag leak={key.leak}>
+              <button type="button" className="button button-small button-secondary" onClick={() => dismissLeak(key)}>
+                Dismiss
+              </button>
+            </LeakFlag>
+          )}
+        </td>
+      </tr>
+    );
+  }
+
   return (
     <>
       <div className="page-title">
@@ -192,8 +226,8 @@ export function KeysPage() {
               <Link to="/settings/plan">see your plan</Link>. Rotating a key is still possible.
             </p>
           )}
-          {panel?.kind === 'new' && <KeyForm onSubmit={create} onCancel={() => setPanel(null)} />}
-          {panel?.kind === 'edit' && <KeyForm key={panel.key.id} editing={panel.key} onSubmit={(input) => update(panel.key, input)} onCancel={() => setPanel(null)} />}
+          {panel?.kind === 'new' && <KeyForm prefixes={data.prefixes} onSubmit={create} onCancel={() => setPanel(null)} />}
+          {panel?.kind === 'edit' && <KeyForm key={panel.key.id} editing={panel.key} prefixes={data.prefixes} onSubmit={(input) => update(panel.key, input)} onCancel={() => setPanel(null)} />}
 
           <Notice message={notice} />
           <ErrorAlert message={actionError} />

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatNumber } from '../../components/format';
 import { RequestsChart } from '../../components/requests-chart';
+import { LeakFlag } from '../keys/leak-flag';
 import { useLoad } from '../../use-load';
 
 export function OverviewPage() {
@@ -15,6 +16,18 @@ export function OverviewPage() {
       <ErrorAlert message={error} />
       {data && (
         <>
+          {data.leaked_keys.length > 0 && (
+            <section className="card" aria-label="Leaked API keys">
+              <h2>Leaked API keys</h2>
+              {data.leaked_keys.map((key) => (
+                <LeakFlag key={key.id} leak={key.leak}>
+                  <p>
+                    Key "{key.name}" <code>{key.prefix}...{key.last4}</code>. <Link to="/settings/api-keys">Review it in API Keys</Link>
+                  </p>
+                </LeakFlag>
+              ))}
+            </section>
+          )}
           <section className="stats" aria-label="This month">
             <div className="stat card">
               <span className="stat-value">{formatNumber(data.sites.length)}</span>
