@@ -22,6 +22,8 @@ export interface Config {
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
   collectLimits: Readonly<CollectLimits>;
+  /** SPEC §11: the issuer the metadata names (OAUTH_ISSUER; else each request's origin) and tokens per key per rolling minute. */
+  oauth: Readonly<{ issuer: string | undefined; tokensPerMinute: number }>;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -73,6 +75,19 @@ function redis(env: Record<string, string | undefined>): Config['redis'] {
   return Object.freeze({ url, keyPrefix: env.REDIS_KEY_PREFIX || 'keygate:' });
 }
 
+/** RFC 8414 §2: an https URL (http for local use) with no query or fragment; kept without a trailing slash. */
+function issuer(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || raw.includes('#')) {
+    throw new ConfigError('OAUTH_ISSUER must be an https:// (or http://) URL without query or fragment');
+  }
+  return url.href.replace(/\/$/, '');
+}
+
 /**
  * Reads the environment once. A `.env` file in `cwd` fills in variables that the real
  * environment does not set.
@@ -99,5 +114,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
       ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
     }),
+    oauth: Object.freeze({ issuer: issuer(merged.OAUTH_ISSUER), tokensPerMinute: integer(merged, 'OAUTH_TOKENS_PER_MINUTE', 20, 1, 1_000_000) }),
   });
 }

@@ -1,16 +1,18 @@
 import { Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
+import { MemoryTokenIssueLimiter } from './adapters/memory/memory-token-issue-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
 import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
+import { RedisTokenIssueLimiter } from './adapters/redis/redis-token-issue-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { Config } from './config.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Store, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -18,6 +20,7 @@ interface Limiters {
   failedAuth: FailedAuthLimiter;
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
+  tokenIssueLimiter: TokenIssueLimiter;
 }
 
 /** SPEC §3's IP block as configured (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S, AUTH_BLOCK_S). */
@@ -31,6 +34,7 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
     failedAuth: new MemoryFailedAuthLimiter(failedAuthPolicy(config), clock),
     limiter: new MemoryUsageLimiter(store.requestLogs, clock),
     collectLimiter: new MemoryCollectLimiter(clock),
+    tokenIssueLimiter: new MemoryTokenIssueLimiter(clock),
   };
 }
 
@@ -40,6 +44,7 @@ function redisLimiters(config: Config, redis: Redis, prefix: string, store: Stor
     failedAuth: new RedisFailedAuthLimiter(redis, { ...failedAuthPolicy(config), prefix }, clock),
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
+    tokenIssueLimiter: new RedisTokenIssueLimiter(redis, { prefix }, clock),
   };
 }
 
@@ -77,7 +82,7 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
           })
         : await openSqliteStore(config.storage.path);
     const limiters = redis && config.redis ? redisLimiters(config, redis, config.redis.keyPrefix, store, clock) : memoryLimiters(config, store, clock);
-    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, clock, connections: redis ? [redis] : [] });
+    return createServices({ store, plans, ...limiters, collectLimits: config.collectLimits, tokensPerMinute: config.oauth.tokensPerMinute, clock, connections: redis ? [redis] : [] });
   } catch (error) {
     redis?.disconnect();
     throw error;

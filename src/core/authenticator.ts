@@ -1,5 +1,7 @@
+import { isAccessToken } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
 import { isRevoked, type ApiKey } from './model.js';
@@ -40,6 +42,7 @@ export interface AuthenticatorOptions {
   store: Store;
   plans: PlanTable;
   failedAuth: FailedAuthLimiter;
+  accessTokens: Pick<AccessTokenService, 'resolve'>;
   clock: Clock;
 }
 
@@ -58,7 +61,9 @@ export class Authenticator {
   async authenticate(token: string | undefined, request: RequestTraits): Promise<AuthOutcome> {
     if (await this.opts.failedAuth.isBlocked(request.ip)) return failure('IP_BLOCKED');
     if (token === undefined) return failure('MISSING_KEY');
-    const cached = parseApiKey(token) ? await this.lookup(hashApiKey(token)) : undefined;
+    // An OAuth access token (SPEC §11) stands for its key, which then meets exactly the checks below.
+    const grant = isAccessToken(token) ? await this.opts.accessTokens.resolve(token) : undefined;
+    const cached = grant ? await this.lookup(grant.keyHash) : parseApiKey(token) ? await this.lookup(hashApiKey(token)) : undefined;
     const now = this.opts.clock.now();
     if (!cached || isRevoked(cached.key, now)) {
       await this.opts.failedAuth.recordFailure(request.ip);
@@ -66,7 +71,7 @@ export class Authenticator {
     }
     const { key, plan } = cached;
     if (!key.active) return failure('INACTIVE_KEY', key);
-    if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
+    if ((key.expiresAt !== null && key.expiresAt <= now) || (grant && grant.expiresAt <= now)) return failure('EXPIRED_KEY', key);
     const restriction = cached.restrictions.check(request);
     if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
     // Written before the route runs, so a key that answered once can never be deleted as unused.

@@ -63,6 +63,17 @@ export function isRevoked(key: ApiKey, now: Millis): boolean {
   return key.revokedAt !== null && key.revokedAt <= now;
 }
 
+/** An OAuth 2.0 access token (SPEC §11): it stands for its key, which is checked on every request. */
+export interface AccessToken {
+  /** Hex SHA-256 of the token; the token itself is never stored. */
+  hash: string;
+  keyId: string;
+  accountId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  revokedAt: Millis | null;
+}
+
 /** A signed-in dashboard user; the session id itself is never stored, only its SHA-256. */
 export interface Session {
   idHash: string;
@@ -81,6 +92,7 @@ export const AUDIT_ACTIONS = [
   'key.revoked',
   'key.rotated',
   'key.deleted',
+  'key.tokens_revoked',
   'site.created',
   'site.deleted',
   'user.signed_in',

@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
+import type { AccessToken, Account, ApiKey, AuditEntry, Millis, QuotaWindow, Quotas, Session, Site, User } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -81,6 +81,21 @@ export interface AuditStore {
   list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]>;
 }
 
+/** OAuth access tokens (SPEC §11), found by the SHA-256 of the token. */
+export interface AccessTokenStore {
+  insert(token: AccessToken): Promise<void>;
+  /** The token with this hash unless it is revoked (an expired one is returned: its expiry is checked per request), with its key's hash. */
+  findLive(hash: string): Promise<{ token: AccessToken; keyHash: string } | undefined>;
+  /** Revokes the token with this hash if it is the key's and still unrevoked; true when it was. */
+  revoke(hash: string, keyId: string, now: Millis): Promise<boolean>;
+  /** Revokes every unrevoked, unexpired token of the key; returns how many. */
+  revokeAllOfKey(keyId: string, now: Millis): Promise<number>;
+  /** Tokens of the key neither revoked nor expired at `now`. */
+  countLive(keyId: string, now: Millis): Promise<number>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  prune(before: Millis): Promise<number>;
+}
+
 export interface Store {
   accounts: AccountStore;
   sites: SiteStore;
@@ -90,6 +105,7 @@ export interface Store {
   keyChanges: KeyChangeSignal;
   requestLogs: RequestLogStore;
   events: EventStore;
+  accessTokens: AccessTokenStore;
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -159,7 +175,11 @@ export interface RequestLogEntry {
   credits: number;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
+  /** How the request authenticated: with the key itself, or with an OAuth access token of it. */
+  auth: RequestAuth;
 }
+
+export type RequestAuth = 'key' | 'oauth';
 
 /** Which log rows to read; every field given narrows the match. */
 export interface RequestLogFilter {
@@ -263,4 +283,12 @@ export type CollectRefusal = 'site' | 'ip';
  */
 export interface CollectLimiter {
   admit(siteKey: string, ip: string, limits: CollectLimits): Promise<'ok' | CollectRefusal>;
+}
+
+/**
+ * SPEC §11's cap on OAuth token issuance: at most `perMinute` tokens per key in any rolling
+ * minute, on one instance or many. `retryAfterSeconds` is when the next would be admitted.
+ */
+export interface TokenIssueLimiter {
+  admit(keyId: string, perMinute: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.js';
+import { AccessTokenService } from './access-tokens.js';
 import { AccountService } from './accounts.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditLog } from './audit.js';
@@ -6,7 +7,7 @@ import { Authenticator } from './authenticator.js';
 import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, TokenIssueLimiter, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { SessionService } from './sessions.js';
@@ -17,6 +18,7 @@ export interface Services {
   sites: SiteService;
   events: EventService;
   keys: ApiKeyService;
+  accessTokens: AccessTokenService;
   sessions: SessionService;
   audit: AuditLog;
   gate: RequestGate;
@@ -45,22 +47,28 @@ export interface ServiceParts {
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
+  tokenIssueLimiter: TokenIssueLimiter;
+  /** OAuth tokens a key may obtain per rolling minute. */
+  tokensPerMinute: number;
   clock: Clock;
   connections?: readonly Connection[];
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [] }: ServiceParts): Services {
+export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, tokenIssueLimiter, tokensPerMinute, clock, connections = [] }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const sites = new SiteService({ store, accounts, audit, clock });
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
-  const authenticator = new Authenticator({ store, plans, failedAuth, clock });
+  const keys = new ApiKeyService({ store, accounts, audit, clock });
+  const accessTokens = new AccessTokenService({ store, keys, audit, failedAuth, issueLimiter: tokenIssueLimiter, issuePerMinute: tokensPerMinute, clock });
+  const authenticator = new Authenticator({ store, plans, failedAuth, accessTokens, clock });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
   return {
     accounts,
     sites,
     events,
-    keys: new ApiKeyService({ store, accounts, audit, clock }),
+    keys,
+    accessTokens,
     sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),

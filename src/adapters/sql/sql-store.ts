@@ -1,8 +1,9 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
-import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
+import type { AccessTokenStore, AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
 import { arg, PreparedQuery } from './prepared.js';
+import { SqlAccessTokenStore } from './sql-access-token-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
@@ -263,6 +264,7 @@ export class SqlStore implements Store {
   readonly audit: AuditStore;
   readonly requestLogs: RequestLogStore;
   readonly events: EventStore;
+  readonly accessTokens: AccessTokenStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -275,6 +277,7 @@ export class SqlStore implements Store {
     this.audit = new SqlAuditStore(db);
     this.requestLogs = new SqlRequestLogStore(db);
     this.events = new SqlEventStore(db);
+    this.accessTokens = new SqlAccessTokenStore(db);
   }
 
   async ping(): Promise<void> {
