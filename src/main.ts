@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     );
   const pruneLogs = pruneEvery('request logs', () => services.requestLogs.prune());
   const pruneEvents = pruneEvery('raw events', () => services.events.prune());
-  const prune = () => pruneLogs().then(pruneEvents);
+  const pruneTokens = pruneEvery('expired access tokens', () => services.accessTokens.prune());
+  const prune = () => pruneLogs().then(pruneEvents).then(pruneTokens);
   void prune();
   const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
 

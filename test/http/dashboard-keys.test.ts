@@ -54,6 +54,7 @@ describe('creating a key', () => {
       quota_use: { daily: 0, total: 0 },
       restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: ['GET /api/v1/sites'] },
       used: false,
+      live_tokens: 0,
     });
     const list = await owner.request('GET', '/keys');
     expect(list.status).toBe(200);
