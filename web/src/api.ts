@@ -63,6 +63,8 @@ export interface DashboardKey {
   quota_use: Quotas;
   restrictions: Restrictions;
   used: boolean;
+  /** OAuth access tokens of the key that are neither expired nor revoked. */
+  live_tokens: number;
 }
 
 /** What Generate New Key sends; edits send the same fields but the mode. */
@@ -113,6 +115,8 @@ export interface LogRow {
   referrer: string | null;
   user_agent: string | null;
   credits: number;
+  /** Presented as the key itself, or as an OAuth access token of it. */
+  auth: 'key' | 'oauth';
 }
 
 export type StatusClass = '2xx' | '4xx' | '5xx' | '429';
@@ -205,6 +209,7 @@ export const api = {
       ...(name && { name }),
     }),
   deleteKey: (id: string) => request<void>('DELETE', `/keys/${encodeURIComponent(id)}`),
+  revokeTokens: (id: string) => request<{ key: DashboardKey; revoked_tokens: number }>('POST', `/keys/${encodeURIComponent(id)}/revoke-tokens`),
 
   logs: (filters: LogFilters, cursor?: string, limit = 50) =>
     request<{ logs: LogRow[]; next_cursor: string | null; total: number }>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),

@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   'key.revoked': 'revoked key',
   'key.rotated': 'rotated key',
   'key.deleted': 'deleted key',
+  'key.tokens_revoked': 'revoked the OAuth tokens of key',
   'site.created': 'added site',
   'site.deleted': 'deleted site',
   'user.signed_in': 'signed in',
