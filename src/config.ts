@@ -82,7 +82,7 @@ function issuer(raw: string | undefined): string | undefined {
   try {
     url = new URL(raw);
   } catch {}
-  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || raw.includes('#')) {
+  if (!url || !/^https?:$/.test(url.protocol) || /[?#]/.test(raw)) {
     throw new ConfigError('OAUTH_ISSUER must be an https:// (or http://) URL without query or fragment');
   }
   return url.href.replace(/\/$/, '');

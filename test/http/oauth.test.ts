@@ -84,6 +84,23 @@ describe('GET /.well-known/oauth-authorization-server', () => {
   });
 });
 
+describe('with OAUTH_ISSUER set', () => {
+  let configured: TestServer;
+  beforeAll(async () => {
+    configured = await startTestServer({ env: { OAUTH_ISSUER: 'https://api.example.com/' } });
+  });
+  afterAll(() => configured.close());
+
+  it('names that issuer and its endpoints, whatever origin the request was made to', async () => {
+    const { body } = await configured.call('/.well-known/oauth-authorization-server');
+    expect(body).toMatchObject({
+      issuer: 'https://api.example.com',
+      token_endpoint: 'https://api.example.com/oauth/token',
+      revocation_endpoint: 'https://api.example.com/oauth/revoke',
+    });
+  });
+});
+
 describe('POST /oauth/token', () => {
   it('answers the token with Cache-Control: no-store and Pragma: no-cache', async () => {
     const { key, secret } = await keyWithSite();
