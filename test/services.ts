@@ -113,5 +113,5 @@ export async function ensureRedis(): Promise<string> {
 
 /** A key prefix of its own for one test, so tests sharing a Redis never see each other's counters. */
 export function freshRedisPrefix(): string {
-  return `keygate-test:${randomBytes(6).toString('hex')}:`;
+  return `{keygate-test:${randomBytes(6).toString('hex')}}:`;
 }

@@ -100,12 +100,20 @@ export class AccessTokenService {
     return { ok: true };
   }
 
-  /** What a presented access token stands for, unless it is unknown or revoked (expiry is the caller's to check). */
-  resolve(token: string): Promise<TokenGrant | undefined> {
-    return this.cache.get(hashAccessToken(token), async () => {
-      const found = await this.opts.store.accessTokens.findLive(hashAccessToken(token));
-      return found && { keyHash: found.keyHash, expiresAt: found.token.expiresAt };
-    });
+  /**
+   * What a presented access token stands for, unless it is unknown or revoked (expiry is the
+   * caller's to check); `keysVersion` as ChangeCache.get takes it.
+   */
+  resolve(token: string, keysVersion?: string): Promise<TokenGrant | undefined> {
+    const hash = hashAccessToken(token);
+    return this.cache.get(
+      hash,
+      async () => {
+        const found = await this.opts.store.accessTokens.findLive(hash);
+        return found && { keyHash: found.keyHash, expiresAt: found.token.expiresAt };
+      },
+      keysVersion,
+    );
   }
 
   /** Tokens of the key that still work on their own account (the key's state aside). */
