@@ -29,6 +29,7 @@ describe('OAuth access tokens in the dashboard', () => {
     await nav(page, 'API Keys').click();
     const keyRow = page.getByRole('row').filter({ hasText: 'Machine client' });
     await expect(keyRow.locator('td[data-label="OAuth tokens"]').textContent()).resolves.toBe('1Revoke all');
+    await screenshots(page, 'keys-oauth');
     await keyRow.getByRole('button', { name: 'Revoke all' }).click();
     await page.getByText('Revoked 1 OAuth tokens of "Machine client".').waitFor();
     await expect(keyRow.locator('td[data-label="OAuth tokens"]').textContent()).resolves.toBe('0');

@@ -78,8 +78,10 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       token_endpoint: `${server.url}/oauth/token`,
       revocation_endpoint: `${server.url}/oauth/revoke`,
       grant_types_supported: ['client_credentials'],
+      response_types_supported: [],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      service_documentation: `${server.url}/docs`,
     });
   });
 });

@@ -129,8 +129,10 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
             token_endpoint: Type.String(),
             revocation_endpoint: Type.String(),
             grant_types_supported: Type.Array(Type.String()),
+            response_types_supported: Type.Array(Type.String()),
             token_endpoint_auth_methods_supported: Type.Array(Type.String()),
             revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+            service_documentation: Type.String(),
           }),
         },
       },
@@ -143,8 +145,11 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
         token_endpoint: base + TOKEN_PATH,
         revocation_endpoint: base + REVOKE_PATH,
         grant_types_supported: ['client_credentials'],
+        // Required by RFC 8414 §2; none, as there is no authorization endpoint.
+        response_types_supported: [],
         token_endpoint_auth_methods_supported: methods,
         revocation_endpoint_auth_methods_supported: methods,
+        service_documentation: `${base}/docs`,
       };
     },
   );
