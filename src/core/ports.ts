@@ -52,6 +52,8 @@ export interface KeyChangeSignal {
   version(): string | Promise<string>;
   /** Called after every local write of a key, a plan, or a created or deleted site. */
   announce(): void | Promise<void>;
+  /** Stops listening for other processes' changes, where the signal does. */
+  close?(): Promise<void>;
 }
 
 export interface SessionStore {

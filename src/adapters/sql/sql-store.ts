@@ -287,6 +287,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.keyChanges.close?.();
     await this.db.destroy();
   }
 }

@@ -1,33 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
-import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
-
-/**
- * Key changes on one SQLite file: PRAGMA data_version moves when another connection (the
- * admin CLI, say) commits, and a local counter covers this connection's own writes.
- * Both reads are synchronous and cost about a microsecond.
- */
-class SqliteKeyChangeSignal implements KeyChangeSignal {
-  private local = 0;
-  private readonly dataVersion: BetterSqlite3.Statement;
-
-  constructor(connection: BetterSqlite3.Database) {
-    this.dataVersion = connection.prepare('PRAGMA data_version').pluck();
-  }
-
-  version(): string {
-    return `${this.dataVersion.get() as number}:${this.local}`;
-  }
-
-  announce(): void {
-    this.local++;
-  }
-}
+import { SqliteChangeSignal } from './sqlite-change-signal.js';
 
 const MAX_CACHED_STATEMENTS = 500;
 
@@ -71,5 +49,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
     if (connection.inTransaction) connection.exec('ROLLBACK');
     throw error;
   }
-  return new SqlStore(db, new SqliteKeyChangeSignal(connection), 'sqlite');
+  // Beside the database file: every process that opens it listens there for the others' key changes.
+  const signalDirectory = path === ':memory:' ? undefined : join(dirname(path), 'keygate-changes');
+  return new SqlStore(db, await SqliteChangeSignal.open(connection, signalDirectory), 'sqlite');
 }
