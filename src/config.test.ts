@@ -72,6 +72,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ SECRET_SCANNING_GITLAB_KEYS_URL: 'file:///etc/passwd' }, cwd)).toThrow(/SECRET_SCANNING_GITLAB_KEYS_URL/);
   });
 
+  it('takes the OAuth issuer without a trailing slash and the token issuance limit', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({}, cwd).oauth).toEqual({ issuer: undefined, tokensPerMinute: 20 });
+    expect(loadConfig({ OAUTH_ISSUER: 'https://api.example.com/', OAUTH_TOKENS_PER_MINUTE: '5' }, cwd).oauth).toEqual({ issuer: 'https://api.example.com', tokensPerMinute: 5 });
+    expect(loadConfig({ OAUTH_ISSUER: 'https://example.com/keygate' }, cwd).oauth.issuer).toBe('https://example.com/keygate');
+  });
+
   it('reads .env for variables the environment does not set', () => {
     const cwd = emptyDir();
     writeFileSync(join(cwd, '.env'), 'PORT=4123\nLOG_LEVEL=debug\n# comment\n');
@@ -86,6 +93,11 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'proxy.local' }, 'TRUST_PROXY'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ OAUTH_ISSUER: 'api.example.com' }, 'OAUTH_ISSUER'],
+    [{ OAUTH_ISSUER: 'https://api.example.com/?x=1' }, 'OAUTH_ISSUER'],
+    [{ OAUTH_ISSUER: 'https://api.example.com/#top' }, 'OAUTH_ISSUER'],
+    [{ OAUTH_ISSUER: 'ftp://api.example.com' }, 'OAUTH_ISSUER'],
+    [{ OAUTH_TOKENS_PER_MINUTE: '0' }, 'OAUTH_TOKENS_PER_MINUTE'],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env, emptyDir())).toThrow(ConfigError);
     expect(() => loadConfig(env, emptyDir())).toThrow(message);

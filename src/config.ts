@@ -29,6 +29,8 @@ export interface Config {
   secretScanning: Readonly<{ githubKeysUrl: string; gitlabKeysUrl: string | undefined }>;
   /** Webhook delivery (SPEC §10). */
   webhooks: Readonly<WebhookConfig>;
+  /** SPEC §11: the issuer the metadata names (OAUTH_ISSUER; else each request's origin) and tokens per key per rolling minute. */
+  oauth: Readonly<{ issuer: string | undefined; tokensPerMinute: number }>;
 }
 
 export interface WebhookConfig {
@@ -144,6 +146,19 @@ function redis(env: Record<string, string | undefined>): Config['redis'] {
   return Object.freeze({ url, cluster: url.startsWith(CLUSTER_SCHEME) ? clusterNodes(url) : undefined, keyPrefix });
 }
 
+/** RFC 8414 §2: an https URL (http for local use) with no query or fragment; kept without a trailing slash. */
+function issuer(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol) || /[?#]/.test(raw)) {
+    throw new ConfigError('OAUTH_ISSUER must be an https:// (or http://) URL without query or fragment');
+  }
+  return url.href.replace(/\/$/, '');
+}
+
 /**
  * Reads the environment once. A `.env` file in `cwd` fills in variables that the real
  * environment does not set.
@@ -180,5 +195,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowPrivate: merged.WEBHOOK_ALLOW_PRIVATE === '1',
       timeoutMs: integer(merged, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     }),
+    oauth: Object.freeze({ issuer: issuer(merged.OAUTH_ISSUER), tokensPerMinute: integer(merged, 'OAUTH_TOKENS_PER_MINUTE', 20, 1, 1_000_000) }),
   });
 }

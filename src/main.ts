@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const pruneLogs = pruneEvery('request logs', () => services.requestLogs.prune());
   const pruneEvents = pruneEvery('raw events', () => services.events.prune());
   const pruneWebhooks = pruneEvery('webhook deliveries', () => services.webhooks.prune());
-  const prune = () => pruneLogs().then(pruneEvents).then(pruneWebhooks);
+  const pruneTokens = pruneEvery('expired access tokens', () => services.accessTokens.prune());
+  const prune = () => pruneLogs().then(pruneEvents).then(pruneWebhooks).then(pruneTokens);
   void prune();
   const pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref();
   // Webhook delivery and the expiry and quota watchers run beside the server, never on a request's path.

@@ -2,12 +2,14 @@ import { Cluster, Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from './adapters/memory/memory-report-limiter.js';
+import { MemoryTokenIssueLimiter } from './adapters/memory/memory-token-issue-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
 import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
 import { RedisReportLimiter } from './adapters/redis/redis-report-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
+import { RedisTokenIssueLimiter } from './adapters/redis/redis-token-issue-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from './adapters/webhook/http-webhook-transport.js';
@@ -15,7 +17,7 @@ import { HttpPublicKeySource } from './adapters/http/http-public-key-source.js';
 import type { Config, RedisConfig } from './config.js';
 import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, Store, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -24,6 +26,7 @@ interface Limiters {
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
   reportLimiter: ReportLimiter;
+  tokenIssueLimiter: TokenIssueLimiter;
 }
 
 /** SPEC §9: at most 10 leak reports per client IP per minute. */
@@ -41,6 +44,7 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
     limiter: new MemoryUsageLimiter(store.requestLogs, clock),
     collectLimiter: new MemoryCollectLimiter(clock),
     reportLimiter: new MemoryReportLimiter(REPORT_LIMITS, clock),
+    tokenIssueLimiter: new MemoryTokenIssueLimiter(clock),
   };
 }
 
@@ -51,6 +55,7 @@ function redisLimiters(config: Config, redis: RedisClient, prefix: string, store
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
     reportLimiter: new RedisReportLimiter(redis, { ...REPORT_LIMITS, prefix }, clock),
+    tokenIssueLimiter: new RedisTokenIssueLimiter(redis, { prefix }, clock),
   };
 }
 
@@ -113,6 +118,7 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
       webhookTransport: new HttpWebhookTransport({ allowPrivate: config.webhooks.allowPrivate }),
       webhookDelivery: config.webhooks,
       onBackgroundError: (error) => logger?.error({ err: error }, 'webhook work failed'),
+      tokensPerMinute: config.oauth.tokensPerMinute,
     });
   } catch (error) {
     redis?.disconnect();

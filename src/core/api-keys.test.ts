@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from '../adapters/memory/memory-report-limiter.js';
+import { MemoryTokenIssueLimiter } from '../adapters/memory/memory-token-issue-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from '../adapters/webhook/http-webhook-transport.js';
@@ -25,7 +26,21 @@ beforeEach(async () => {
   const webhookTransport = new HttpWebhookTransport({ allowPrivate: false });
   const webhookDelivery = { retryScheduleSeconds: [1], timeoutMs: 1000 };
   const reportLimiter = new MemoryReportLimiter({ perIp: 10, windowMs: 60_000 }, clock);
-  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, clock, webhookTransport, webhookDelivery });
+  const tokenIssueLimiter = new MemoryTokenIssueLimiter(clock);
+  services = createServices({
+    store,
+    plans: parsePlans({ tiny: { max_keys: 1 } }),
+    failedAuth,
+    limiter,
+    collectLimiter,
+    collectLimits,
+    reportLimiter,
+    tokenIssueLimiter,
+    tokensPerMinute: 20,
+    clock,
+    webhookTransport,
+    webhookDelivery,
+  });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });
 afterEach(() => services.store.close());

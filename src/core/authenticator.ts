@@ -1,8 +1,10 @@
+import { isAccessToken } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
-import { isRevoked, type ApiKey } from './model.js';
+import { isRevoked, type ApiKey, type Millis } from './model.js';
 import type { Plan, PlanTable } from './plans.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
@@ -42,6 +44,7 @@ export interface AuthenticatorOptions {
   plans: PlanTable;
   failedAuth: FailedAuthLimiter;
   webhookEvents: WebhookEvents;
+  accessTokens: Pick<AccessTokenService, 'resolve'>;
   clock: Clock;
 }
 
@@ -73,9 +76,11 @@ export class Authenticator {
     const [blocked, keysVersion] = await Promise.all([this.opts.failedAuth.isBlocked(request.ip), this.opts.store.keyChanges.version()]);
     if (blocked) return failure('IP_BLOCKED');
     if (token === undefined) return failure('MISSING_KEY');
-    const hash = hashOf(token);
+    // An OAuth access token (SPEC §11) stands for its key, which then meets exactly the checks below.
+    const grant = isAccessToken(token) ? await this.opts.accessTokens.resolve(token, keysVersion) : undefined;
+    const hash = grant ? grant.keyHash : hashOf(token);
     const cached = hash === undefined ? undefined : await this.lookup(hash, keysVersion);
-    const verdict = this.verify(cached, request);
+    const verdict = this.verify(cached, request, grant?.expiresAt);
     if (!verdict.ok) {
       // A block is announced to the account whose (revoked) key was presented; an unknown key names no account.
       if (verdict.code === 'INVALID_KEY' && (await this.opts.failedAuth.recordFailure(request.ip)) && verdict.key) {
@@ -98,13 +103,13 @@ export class Authenticator {
     return peeked && { cached: peeked.value, version: peeked.version };
   }
 
-  /** Checks 3–6 on a key record (or its absence): no storage, no counting. */
-  verify(cached: CachedKey | undefined, request: RequestTraits): AuthOutcome {
+  /** Checks 3–6 on a key record (or its absence): no storage, no counting. `until`: when the access token presented for it expires. */
+  verify(cached: CachedKey | undefined, request: RequestTraits, until?: Millis): AuthOutcome {
     const now = this.opts.clock.now();
     if (!cached || isRevoked(cached.key, now)) return failure('INVALID_KEY', cached?.key);
     const { key, plan } = cached;
     if (!key.active) return failure('INACTIVE_KEY', key);
-    if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
+    if ((key.expiresAt !== null && key.expiresAt <= now) || (until !== undefined && until <= now)) return failure('EXPIRED_KEY', key);
     const restriction = cached.restrictions.check(request);
     if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
     return { ok: true, key, plan };

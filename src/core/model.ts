@@ -83,6 +83,17 @@ export function isFlaggedLeak(key: ApiKey): boolean {
   return key.leak !== null && key.leak.dismissedAt === null;
 }
 
+/** An OAuth 2.0 access token (SPEC §11): it stands for its key, which is checked on every request. */
+export interface AccessToken {
+  /** Hex SHA-256 of the token; the token itself is never stored. */
+  hash: string;
+  keyId: string;
+  accountId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  revokedAt: Millis | null;
+}
+
 /** A signed-in dashboard user; the session id itself is never stored, only its SHA-256. */
 export interface Session {
   idHash: string;
@@ -102,6 +113,7 @@ export const AUDIT_ACTIONS = [
   'key.rotated',
   'key.deleted',
   'key.leak_dismissed',
+  'key.tokens_revoked',
   'site.created',
   'site.deleted',
   'user.signed_in',

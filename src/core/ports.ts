@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { Account, ApiKey, AuditEntry, KeyLeak, Millis, QuotaWindow, Quotas, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
+import type { AccessToken, Account, ApiKey, AuditEntry, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -96,6 +96,21 @@ export interface AuditStore {
   list(accountId: string, after: Position | undefined, limit: number): Promise<LoggedAuditEntry[]>;
 }
 
+/** OAuth access tokens (SPEC §11), found by the SHA-256 of the token. */
+export interface AccessTokenStore {
+  insert(token: AccessToken): Promise<void>;
+  /** The token with this hash unless it is revoked (an expired one is returned: its expiry is checked per request), with its key's hash. */
+  findLive(hash: string): Promise<{ token: AccessToken; keyHash: string } | undefined>;
+  /** Revokes the token with this hash if it is the key's and still unrevoked; true when it was. */
+  revoke(hash: string, keyId: string, now: Millis): Promise<boolean>;
+  /** Revokes every unrevoked, unexpired token of the key; returns how many. */
+  revokeAllOfKey(keyId: string, now: Millis): Promise<number>;
+  /** Tokens of the key neither revoked nor expired at `now`. */
+  countLive(keyId: string, now: Millis): Promise<number>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  prune(before: Millis): Promise<number>;
+}
+
 export interface Store {
   accounts: AccountStore;
   sites: SiteStore;
@@ -106,6 +121,7 @@ export interface Store {
   requestLogs: RequestLogStore;
   events: EventStore;
   webhooks: WebhookStore;
+  accessTokens: AccessTokenStore;
   /** Resolves when storage answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -190,7 +206,11 @@ export interface RequestLogEntry {
   credits: number;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
+  /** How the request authenticated: with the key itself, or with an OAuth access token of it. */
+  auth: RequestAuth;
 }
+
+export type RequestAuth = 'key' | 'oauth';
 
 /** Which log rows to read; every field given narrows the match. */
 export interface RequestLogFilter {
@@ -416,4 +436,12 @@ export interface PublicKeySource {
 export interface Logger {
   warn(details: object, message: string): void;
   error(details: object, message: string): void;
+}
+
+/**
+ * SPEC §11's cap on OAuth token issuance: at most `perMinute` tokens per key in any rolling
+ * minute, on one instance or many. `retryAfterSeconds` is when the next would be admitted.
+ */
+export interface TokenIssueLimiter {
+  admit(keyId: string, perMinute: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
 }

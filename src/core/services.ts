@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.js';
+import { AccessTokenService } from './access-tokens.js';
 import { AccountService } from './accounts.js';
 import { ApiKeyService } from './api-keys.js';
 import { AuditLog } from './audit.js';
@@ -7,7 +8,7 @@ import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import { LeakService } from './leaks.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, Store, UsageLimiter, WebhookTransport } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, Store, TokenIssueLimiter, UsageLimiter, WebhookTransport } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { ScannerKeyring } from './scanner-keyring.js';
@@ -23,6 +24,7 @@ export interface Services {
   sites: SiteService;
   events: EventService;
   keys: ApiKeyService;
+  accessTokens: AccessTokenService;
   sessions: SessionService;
   audit: AuditLog;
   gate: RequestGate;
@@ -66,6 +68,9 @@ export interface ServiceParts {
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
   reportLimiter: ReportLimiter;
+  tokenIssueLimiter: TokenIssueLimiter;
+  /** OAuth tokens a key may obtain per rolling minute. */
+  tokensPerMinute: number;
   clock: Clock;
   /** SPEC §2's KEY_PREFIX; `sk` unless configured. */
   keyPrefix?: string;
@@ -81,13 +86,12 @@ export interface ServiceParts {
 }
 
 export function createServices(parts: ServiceParts): Services {
-  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, clock, keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
+  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, tokenIssueLimiter, tokensPerMinute, clock, keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const webhookEvents = new WebhookEvents({ store: store.webhooks, clock });
   const sites = new SiteService({ store, accounts, audit, webhookEvents, clock });
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
-  const authenticator = new Authenticator({ store, plans, failedAuth, webhookEvents, clock });
   const webhookDispatcher = new WebhookDispatcher({
     store: store.webhooks,
     transport: parts.webhookTransport,
@@ -99,6 +103,8 @@ export function createServices(parts: ServiceParts): Services {
   const webhookWatchers = new WebhookWatchers({ store, webhookEvents, clock, onError: onBackgroundError });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
   const keys = new ApiKeyService({ store, accounts, audit, webhookEvents, clock, keyPrefix });
+  const accessTokens = new AccessTokenService({ store, keys, audit, failedAuth, issueLimiter: tokenIssueLimiter, issuePerMinute: tokensPerMinute, clock });
+  const authenticator = new Authenticator({ store, plans, failedAuth, webhookEvents, accessTokens, clock });
   const leaks = new LeakService({ store, keys, reportLimiter, logger });
   const scanners = Object.fromEntries(
     Object.entries(scannerKeys).map(([name, source]) => [name, new ScannerKeyring({ name, source, clock, logger })]),
@@ -109,6 +115,7 @@ export function createServices(parts: ServiceParts): Services {
     events,
     keys,
     sessions: new SessionService({ store, accounts, failedAuth, audit, webhookEvents, clock }),
+    accessTokens,
     audit,
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),

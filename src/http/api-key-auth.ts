@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeygateError } from '../core/errors.js';
 import type { ApiKey, Millis } from '../core/model.js';
+import type { RequestAuth } from '../core/ports.js';
 import type { RequestGate } from '../core/request-gate.js';
 import type { WindowState } from '../core/rolling-windows.js';
+import { ACCESS_TOKEN_PREFIX } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
 
 /** A presented key known to be an account's, and how far it got: what the request log records. */
@@ -11,6 +13,8 @@ export interface KeyUse {
   time: Millis;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
+  /** Presented as the key itself or as an OAuth access token of it. */
+  auth: RequestAuth;
 }
 
 declare module 'fastify' {
@@ -50,14 +54,15 @@ function setRateLimitHeaders(reply: FastifyReply, state: WindowState, now: Milli
 export function apiKeyAuth(gate: RequestGate, clock: Clock) {
   return async function authenticateApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const time = clock.now();
-    const outcome = await gate.check(bearerToken(request.headers.authorization), {
+    const token = bearerToken(request.headers.authorization);
+    const outcome = await gate.check(token, {
       ip: request.clientIp,
       origin: single(request.headers.origin),
       referer: single(request.headers.referer),
       method: request.method,
       route: request.routeOptions.url ?? request.url,
     });
-    if (outcome.key) request.keyUse = { key: outcome.key, time, accepted: outcome.ok };
+    if (outcome.key) request.keyUse = { key: outcome.key, time, accepted: outcome.ok, auth: token!.startsWith(ACCESS_TOKEN_PREFIX) ? 'oauth' : 'key' };
     if (outcome.perKey) setRateLimitHeaders(reply, outcome.perKey, time);
     if (!outcome.ok) {
       if (outcome.retryAfterSeconds !== undefined) reply.header('retry-after', outcome.retryAfterSeconds);

@@ -17,6 +17,7 @@ import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { reportLeakRoutes } from './routes/report-leak.js';
 import { secretScanningRoutes } from './routes/secret-scanning.js';
+import { oauthRoutes, TOKEN_PATH } from './routes/oauth.js';
 import { siteRoutes } from './routes/sites.js';
 import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
@@ -37,7 +38,7 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface AppOptions {
   services: Services;
-  config: Pick<Config, 'trustProxy' | 'keyPrefix'>;
+  config: Pick<Config, 'trustProxy' | 'keyPrefix' | 'oauth'>;
   logger: FastifyBaseLogger;
   /** The built SPA (web/dist of the package unless a test points elsewhere). */
   webRoot?: string;
@@ -49,7 +50,8 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     loggerInstance: logger,
     genReqId: () => newId('req'),
     // Each keyed API request is a row of the request log already; errors are still logged.
-    logController: new LogController({ disableRequestLogging: (request) => request.url?.startsWith('/api/') ?? false }),
+    // OAuth requests get none either: a client that wrongly puts its secret in the query string must not have it logged.
+    logController: new LogController({ disableRequestLogging: (request) => (request.url?.startsWith('/api/') || request.url?.startsWith('/oauth/')) ?? false }),
     // request.protocol and request.host (the dashboard's Secure cookie and Origin check) follow
     // X-Forwarded-Proto and X-Forwarded-Host from the same proxies that X-Forwarded-For is believed from.
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
@@ -85,7 +87,20 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
         version: '1',
         description: 'Read your sites and manage your API keys. Every call carries `Authorization: Bearer <API key>`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: `An API key: ${keyPrefix('live', config.keyPrefix)}… or ${keyPrefix('test', config.keyPrefix)}…` } } },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `An API key (${keyPrefix('live', config.keyPrefix)}… or ${keyPrefix('test', config.keyPrefix)}…), or an OAuth access token (at_…) of one`,
+          },
+          oauth2: {
+            type: 'oauth2',
+            description: 'Client credentials: the client_id is the key\'s id (key_…), the client_secret the key itself',
+            flows: { clientCredentials: { tokenUrl: TOKEN_PATH, scopes: {} } },
+          },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -100,6 +115,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   // Leak reports carry keys but are not authenticated by them: beside the API-key scope too.
   await app.register(secretScanningRoutes, { services, prefix: '/api/v1' });
   await app.register(reportLeakRoutes, { services, prefix: '/api/v1' });
+  await app.register(oauthRoutes, { services, issuer: config.oauth.issuer });
   await app.register(
     async (api) => {
       api.decorateRequest('keyUse', undefined);

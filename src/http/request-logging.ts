@@ -39,6 +39,7 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
     userAgent: clip(request.headers['user-agent']),
     credits: use.accepted && use.key.mode === 'live' && status < 400 ? 1 : 0,
     accepted: use.accepted,
+    auth: use.auth,
   };
 }
 

@@ -27,6 +27,9 @@ export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
 /** Checks 1–9 of SPEC §3 and the server fault every API-key route can answer with. */
 export const AUTH_ERRORS: ErrorCode[] = ['IP_BLOCKED', 'MISSING_KEY', 'INVALID_KEY', 'INACTIVE_KEY', 'EXPIRED_KEY', 'KEY_RESTRICTED', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'VALIDATION_ERROR', 'INTERNAL'];
 
+/** How every API-key route may be called (OpenAPI): with the key, or with an OAuth access token of it. */
+export const API_KEY_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { oauth2: [] }];
+
 /** Present, and false, only in answers to test keys. */
 export const Livemode = Type.Optional(Type.Literal(false, { description: 'Present (false) only when the request used a test key' }));
 

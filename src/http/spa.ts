@@ -8,7 +8,7 @@ import { handleNotFound } from './errors.js';
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Paths the server answers itself: they never fall back to the dashboard page. */
-const SERVER_PREFIXES = ['/api/', '/dashboard/api/'];
+const SERVER_PREFIXES = ['/api/', '/dashboard/api/', '/oauth/', '/.well-known/'];
 const SERVER_PATHS = ['/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/t.js'];
 
 const NOT_BUILT_PAGE = `<!doctype html>

@@ -55,6 +55,7 @@ describe('creating a key', () => {
       restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: ['GET /api/v1/sites'] },
       used: false,
       leak: null,
+      live_tokens: 0,
     });
     const list = await owner.request('GET', '/keys');
     expect(list.status).toBe(200);

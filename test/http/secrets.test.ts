@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashAccessToken } from '../../src/lib/access-token.js';
 import { hashApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { expectError } from './expect-error.js';
+import { oauthPost, obtainToken } from './oauth-client.js';
 
 const PASSWORD = 'a secret passphrase 42';
 
@@ -9,6 +11,8 @@ let server: TestServer;
 let account: string;
 /** Every full key issued in this file. */
 const secrets: string[] = [];
+/** Every OAuth access token issued in this file: only its issuance answer may carry it. */
+const tokens: string[] = [];
 
 /** What must never be written anywhere after issuance: the key, its random part, its hash. */
 function forbidden(): string[] {
@@ -50,6 +54,21 @@ beforeAll(async () => {
   server.clock.advance(61_000);
   expectError(await server.call('/api/v1/sites', { key: rotating.secret }), 401, 'INVALID_KEY');
   await server.call('/api/v1/api-keys', { key: rotated.secret });
+
+  // OAuth: both client authentication methods, a refusal, a secret wrongly sent in the query string, use and revocation.
+  tokens.push(await obtainToken(server, main.key.id, main.secret));
+  const posted = await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials', client_id: test.key.id, client_secret: test.secret });
+  tokens.push(posted.body.access_token);
+  await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [main.key.id, test.secret] });
+  await server.call(`/oauth/token?client_id=${main.key.id}&client_secret=${main.secret}`, { method: 'POST' });
+  for (const token of tokens) {
+    expect((await server.call('/api/v1/sites', { key: token })).status).toBe(200);
+    await server.call('/api/v1/sites/site_000000000000', { key: token });
+  }
+  expect((await oauthPost(server, '/oauth/revoke', { token: tokens[0]! }, { basic: [main.key.id, main.secret] })).status).toBe(200);
+  expectError(await server.call('/api/v1/sites', { key: tokens[0] }), 401, 'INVALID_KEY');
+  server.clock.advance(3600_000);
+  expectError(await server.call('/api/v1/sites', { key: tokens[1] }), 401, 'EXPIRED_KEY');
 });
 afterAll(() => server.close());
 
@@ -75,6 +94,21 @@ describe('after creating, using, failing with, revoking and rotating keys', () =
   it('sent no key, key hash or password in any response body', () => {
     for (const body of server.responses) {
       for (const secret of forbidden()) expect(body).not.toContain(secret);
+    }
+  });
+
+  it('wrote no OAuth access token or its hash to any log line, the request log or a response other than its issuance', async () => {
+    expect(tokens).toHaveLength(2);
+    const forbiddenTokens = tokens.flatMap((token) => [token, token.slice(3), hashAccessToken(token)]);
+    const { logs } = await server.services.requestLogs.list({ accountId: account, limit: 1000 });
+    // Two calls per token, and the expired one's refusal (a revoked token is unknown: not logged).
+    expect(logs.filter((log) => log.auth === 'oauth')).toHaveLength(5);
+    const written = [...server.logs, JSON.stringify(logs)];
+    for (const text of written) for (const token of forbiddenTokens) expect(text).not.toContain(token);
+    const issuances = server.responses.filter((body) => body.includes('"access_token"'));
+    expect(issuances).toHaveLength(2);
+    for (const body of server.responses.filter((body) => !issuances.includes(body))) {
+      for (const token of forbiddenTokens) expect(body).not.toContain(token);
     }
   });
 

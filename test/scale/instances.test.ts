@@ -4,6 +4,7 @@ import { startTestServer, type CallResult, type TestServer } from '../harness.js
 import { collectHit } from '../http/collect-hit.js';
 import { expectError } from '../http/expect-error.js';
 import { forwardedFor } from '../http/forwarded-for.js';
+import { oauthPost, obtainToken } from '../http/oauth-client.js';
 import { RedisClients } from '../redis-clients.js';
 
 /**
@@ -24,7 +25,7 @@ let second: TestServer;
 let instances: TestServer[];
 
 beforeAll(async () => {
-  const env = { TRUST_PROXY: '127.0.0.1', AUTH_FAIL_LIMIT: '6', COLLECT_SITE_PER_SECOND: '7' };
+  const env = { TRUST_PROXY: '127.0.0.1', AUTH_FAIL_LIMIT: '6', COLLECT_SITE_PER_SECOND: '7', OAUTH_TOKENS_PER_MINUTE: '4' };
   first = await startTestServer({ plans: PLANS, env });
   expect(first.env.DATABASE_URL).toMatch(/^postgres:\/\//);
   expect(first.env.REDIS_URL).toMatch(/^redis:\/\//);
@@ -113,6 +114,30 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expect((await second.services.store.keys.find(key.id))?.leak?.source).toBe('report');
     const reports = await spread(12, (server) => report(server, 'garbage', '198.51.100.179'));
     expect(statuses(reports)).toEqual([...Array(10).fill(202), 429, 429]);
+  });
+
+  it('accept an OAuth token issued on one on the other, and refuse it on both right after it or its key is revoked', async () => {
+    const { secret, key } = await keyOn('roomy');
+    // A client IP of its own: these refusals must not add to the loopback's failures.
+    const ip = forwardedFor('198.51.100.90');
+    const token = await obtainToken(first, key.id, secret);
+    const other = await obtainToken(second, key.id, secret);
+    for (const server of instances) {
+      for (const presented of [token, other]) expect((await server.call('/api/v1/sites', { key: presented, headers: ip })).status).toBe(200);
+    }
+    expect((await oauthPost(second, '/oauth/revoke', { token }, { basic: [key.id, secret] })).status).toBe(200);
+    for (const server of instances) {
+      expectError(await server.call('/api/v1/sites', { key: token, headers: ip }), 401, 'INVALID_KEY');
+      expect((await server.call('/api/v1/sites', { key: other, headers: ip })).status).toBe(200);
+    }
+    await second.services.keys.revokeKey(key.id, 'operator');
+    for (const server of instances) expectError(await server.call('/api/v1/sites', { key: other, headers: ip }), 401, 'INVALID_KEY');
+  });
+
+  it('issue exactly the per-key number of OAuth tokens a minute across both', async () => {
+    const { secret, key } = await keyOn('roomy');
+    const results = await spread(10, (server) => oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [key.id, secret] }));
+    expect(statuses(results)).toEqual([...Array(4).fill(200), ...Array(6).fill(429)]);
   });
 
   it('refuse a key on both instances right after the admin CLI deactivates it, and admit it after reactivation', async () => {

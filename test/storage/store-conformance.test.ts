@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshPostgres } from '../services.js';
-import type { ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
+import type { AccessToken, ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
 import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
 import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
@@ -85,6 +85,7 @@ function logEntry(id: string, time: number, changes: Partial<RequestLogEntry> = 
     userAgent: 'curl/8',
     credits: 1,
     accepted: true,
+    auth: 'key',
     ...changes,
   };
 }
@@ -376,6 +377,12 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect((await store.requestLogs.list({ accountId: 'acct_a' }, { time: last.time, seq: last.seq }, 2)).map((row) => row.id)).toEqual(['req_1']);
     });
 
+    it('keeps how each request authenticated: with its key or with an OAuth access token of it', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW + 1, { auth: 'oauth' })]);
+      const rows = await store.requestLogs.list({ accountId: 'acct_a' }, undefined, 10);
+      expect(rows.map((row) => [row.id, row.auth])).toEqual([['req_2', 'oauth'], ['req_1', 'key']]);
+    });
+
     it('counts requests and errors per UTC day', async () => {
       await store.requestLogs.append([logEntry('req_1', NOW - DAY_MS), logEntry('req_2', NOW, { status: 500 }), logEntry('req_3', NOW + 1)]);
       const days = await store.requestLogs.daily('acct_a', dayOf(NOW) - 1, dayOf(NOW));
@@ -414,6 +421,62 @@ describe.each(BACKENDS)('$name store', (backend) => {
       for (const keyId of ['key_1', 'key_2']) {
         expect(await store.requestLogs.keyUsage(keyId, NOW, NOW + MINUTE)).toMatchObject({ total: 20, minutes: [[NOW / MINUTE, 10], [NOW / MINUTE + 1, 10]] });
       }
+    });
+  });
+
+  describe('access tokens', () => {
+    const HOUR = 3600_000;
+    const token = (hash: string, keyId = 'key_1', changes: Partial<AccessToken> = {}): AccessToken => ({
+      hash,
+      keyId,
+      accountId: 'acct_a',
+      createdAt: NOW,
+      expiresAt: NOW + HOUR,
+      revokedAt: null,
+      ...changes,
+    });
+
+    beforeEach(async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
+    });
+
+    it('finds an unrevoked token by its hash with its key\'s hash, expired ones included, revoked ones not', async () => {
+      await store.accessTokens.insert(token('t1'));
+      await store.accessTokens.insert(token('t2', 'key_1', { expiresAt: NOW - 1 }));
+      expect(await store.accessTokens.findLive('t1')).toEqual({ token: token('t1'), keyHash: 'hash_key_1' });
+      expect((await store.accessTokens.findLive('t2'))?.token.expiresAt).toBe(NOW - 1);
+      expect(await store.accessTokens.findLive('nope')).toBeUndefined();
+      expect(await store.accessTokens.revoke('t1', 'key_1', NOW)).toBe(true);
+      expect(await store.accessTokens.revoke('t1', 'key_1', NOW)).toBe(false);
+      expect(await store.accessTokens.findLive('t1')).toBeUndefined();
+    });
+
+    it('revokes a token only for its own key', async () => {
+      await store.accessTokens.insert(token('t1'));
+      expect(await store.accessTokens.revoke('t1', 'key_2', NOW)).toBe(false);
+      expect(await store.accessTokens.findLive('t1')).toBeDefined();
+    });
+
+    it('counts and revokes all of a key\'s live tokens, leaving other keys\' and expired ones be', async () => {
+      await store.accessTokens.insert(token('t1'));
+      await store.accessTokens.insert(token('t2'));
+      await store.accessTokens.insert(token('t3', 'key_1', { expiresAt: NOW }));
+      await store.accessTokens.insert(token('t4', 'key_2'));
+      await store.accessTokens.insert(token('t5', 'key_1', { revokedAt: NOW - 1 }));
+      expect(await store.accessTokens.countLive('key_1', NOW)).toBe(2);
+      expect(await store.accessTokens.revokeAllOfKey('key_1', NOW)).toBe(2);
+      expect(await store.accessTokens.countLive('key_1', NOW)).toBe(0);
+      expect(await store.accessTokens.countLive('key_2', NOW)).toBe(1);
+      expect(await store.accessTokens.findLive('t3')).toBeDefined();
+    });
+
+    it('prunes tokens that expired before the given time', async () => {
+      await store.accessTokens.insert(token('old', 'key_1', { expiresAt: NOW - HOUR }));
+      await store.accessTokens.insert(token('new'));
+      expect(await store.accessTokens.prune(NOW)).toBe(1);
+      expect(await store.accessTokens.findLive('old')).toBeUndefined();
+      expect(await store.accessTokens.findLive('new')).toBeDefined();
     });
   });
 

@@ -65,6 +65,8 @@ export interface DashboardKey {
   used: boolean;
   /** Set when the key was revoked because it was found leaked (SPEC §9). */
   leak: KeyLeak | null;
+  /** OAuth access tokens of the key that are neither expired nor revoked. */
+  live_tokens: number;
 }
 
 export interface KeyLeak {
@@ -132,6 +134,8 @@ export interface LogRow {
   referrer: string | null;
   user_agent: string | null;
   credits: number;
+  /** Presented as the key itself, or as an OAuth access token of it. */
+  auth: 'key' | 'oauth';
 }
 
 export type StatusClass = '2xx' | '4xx' | '5xx' | '429';
@@ -258,6 +262,7 @@ export const api = {
       ...(name && { name }),
     }),
   deleteKey: (id: string) => request<void>('DELETE', `/keys/${encodeURIComponent(id)}`),
+  revokeTokens: (id: string) => request<{ key: DashboardKey; revoked_tokens: number }>('POST', `/keys/${encodeURIComponent(id)}/revoke-tokens`),
 
   logs: (filters: LogFilters, cursor?: string, limit = 50) =>
     request<{ logs: LogRow[]; next_cursor: string | null; total: number }>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),

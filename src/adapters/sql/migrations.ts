@@ -268,6 +268,24 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('api_keys_by_expiry').on('api_keys').column('expires_at').execute();
     },
   },
+  '0040_oauth_access_tokens': {
+    async up(db: Kysely<any>) {
+      // OAuth 2.0 access tokens (SPEC §11), by the SHA-256 of the token: a stolen database holds none usable.
+      await db.schema
+        .createTable('access_tokens')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('access_tokens_by_key').on('access_tokens').columns(['key_id', 'expires_at']).execute();
+      await db.schema.createIndex('access_tokens_by_expiry').on('access_tokens').column('expires_at').execute();
+      // How a logged request authenticated: with its key, or with an OAuth access token of that key.
+      await db.schema.alterTable('request_logs').addColumn('auth', 'text', (c) => c.notNull().defaultTo('key')).execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

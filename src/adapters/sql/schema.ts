@@ -48,6 +48,8 @@ export interface Database {
     user_agent: string | null;
     credits: number;
     accepted: number;
+    /** `key` or `oauth` (an access token of the key). */
+    auth: string;
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
   key_usage: { key_id: string; minute: number; count: number };
@@ -80,6 +82,8 @@ export interface Database {
     target_name: string;
     details: string;
   };
+  /** OAuth access tokens by the SHA-256 of the token; `revoked_at` set by revocation (RFC 7009, or all of a key's). */
+  access_tokens: { hash: string; key_id: string; account_id: string; created_at: number; expires_at: number; revoked_at: number | null };
   /** PostgreSQL only: one row, bumped after every key write (the key-change signal). */
   key_change_version: { version: number };
   webhook_endpoints: {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
-import type { DailyRequests, LoggedRequest, Position, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
+import type { DailyRequests, LoggedRequest, Position, RequestAuth, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { DAY_MS } from '../../lib/utc-days.js';
@@ -34,6 +34,7 @@ function toRow(entry: RequestLogEntry): LogRow {
     user_agent: entry.userAgent,
     credits: entry.credits,
     accepted: entry.accepted ? 1 : 0,
+    auth: entry.auth,
   };
 }
 
@@ -55,6 +56,7 @@ function fromRow(row: LogRow): RequestLogEntry {
     userAgent: row.user_agent,
     credits: row.credits,
     accepted: row.accepted === 1,
+    auth: row.auth as RequestAuth,
   };
 }
 
@@ -89,6 +91,7 @@ const LOG_COLUMNS: ReadonlyArray<readonly [keyof LogRow, ColumnType]> = [
   ['user_agent', 'text'],
   ['credits', 'integer'],
   ['accepted', 'integer'],
+  ['auth', 'text'],
 ];
 
 /** The batch's statements, compiled once: a batch runs the first once and the others once per key and minute. */

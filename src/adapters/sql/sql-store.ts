@@ -1,9 +1,10 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, KeyLeak, LeakSource, Millis, Site, User, WebhookEvent } from '../../core/model.js';
-import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
+import type { AccessTokenStore, AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
 import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
+import { SqlAccessTokenStore } from './sql-access-token-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
@@ -311,6 +312,7 @@ export class SqlStore implements Store {
   readonly requestLogs: RequestLogStore;
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
+  readonly accessTokens: AccessTokenStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -326,6 +328,7 @@ export class SqlStore implements Store {
     this.events = new SqlEventStore(db, dialect);
     // PostgreSQL's claims skip rows another instance is claiming; SQLite's single writer serialises them.
     this.webhooks = new SqlWebhookStore(db, { skipLocked: dialect === 'postgres', keyFromRow });
+    this.accessTokens = new SqlAccessTokenStore(db);
   }
 
   async ping(): Promise<void> {

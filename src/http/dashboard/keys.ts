@@ -60,7 +60,10 @@ function settings(body: Static<typeof SettingsBody>): Partial<KeySettings> {
 }
 
 export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const view = async (key: ApiKey) => dashboardKeyView(key, await services.keys.quotaUse(key), services.clock.now());
+  const view = async (key: ApiKey) => {
+    const [quotaUse, liveTokens] = await Promise.all([services.keys.quotaUse(key), services.accessTokens.countLive(key.id)]);
+    return { ...dashboardKeyView(key, quotaUse, services.clock.now()), live_tokens: liveTokens };
+  };
 
   app.get('/keys', { schema: { querystring: ListQuery } }, async (request) => {
     const accountId = request.owner.account.id;
@@ -110,6 +113,13 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       return reply.code(201).send({ key: await view(issued.key), secret: issued.secret, previous: await view(previous) });
     },
   );
+
+  // Every OAuth access token of the key dies at once; the key itself keeps working.
+  app.post('/keys/:id/revoke-tokens', { schema: { params: IdParams } }, async (request) => {
+    const { actor, scope } = actingUser(request);
+    const revoked = await services.accessTokens.revokeAllOfKey(request.params.id, scope, actor);
+    return { key: await view(await services.keys.getKey(request.params.id, scope)), revoked_tokens: revoked };
+  });
 
   app.delete('/keys/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const { actor, scope } = actingUser(request);

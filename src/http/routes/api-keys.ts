@@ -4,7 +4,7 @@ import type { Services } from '../../core/services.js';
 import { keyView } from '../../core/views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
-import { AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';
+import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';
 
 const asKeyNotFound = notFoundAs('KEY_NOT_FOUND', 'API key not found');
 
@@ -15,7 +15,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       schema: {
         summary: 'List the account\'s API keys (never their secrets); revoked keys are left out',
         tags: ['API keys'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         response: { 200: Type.Object({ api_keys: Type.Array(KeySchema), livemode: Livemode }), ...errorResponses(...AUTH_ERRORS) },
       },
     },
@@ -31,7 +31,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       schema: {
         summary: 'Revoke an API key of the account, at once and for good (a key may revoke itself); test keys do a dry run',
         tags: ['API keys'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         params: IdParams,
         response: {
           200: Type.Object({ id: Type.String(), revoked: Type.Literal(true), livemode: Livemode }),

@@ -4,7 +4,7 @@ import type { Services } from '../../core/services.js';
 import { siteStatsView, siteView } from '../../core/views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
-import { AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema, StatsQuery } from '../schemas.js';
+import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, Livemode, SiteSchema, StatsQuery } from '../schemas.js';
 
 const countOf = (name: string) => Type.Object({ [name]: Type.String(), events: Type.Integer({ minimum: 0 }) });
 
@@ -29,7 +29,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       schema: {
         summary: 'List the sites of the key\'s account',
         tags: ['Sites'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         response: { 200: Type.Object({ sites: Type.Array(SiteSchema), livemode: Livemode }), ...errorResponses(...AUTH_ERRORS) },
       },
     },
@@ -46,7 +46,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       schema: {
         summary: 'One site of the key\'s account',
         tags: ['Sites'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         params: IdParams,
         response: { 200: Type.Object({ site: SiteSchema, livemode: Livemode }), ...errorResponses(...AUTH_ERRORS, 'SITE_NOT_FOUND') },
       },
@@ -65,7 +65,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       schema: {
         summary: 'Daily events of one site, humans and bots, with its top bots, paths and referrers',
         tags: ['Sites'],
-        security: [{ apiKey: [] }],
+        security: API_KEY_SECURITY,
         params: IdParams,
         querystring: StatsQuery,
         response: { 200: StatsSchema, ...errorResponses(...AUTH_ERRORS, 'SITE_NOT_FOUND') },

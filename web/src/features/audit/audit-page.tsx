@@ -13,6 +13,7 @@ const ACTIONS: Record<string, string> = {
   'key.rotated': 'rotated key',
   'key.deleted': 'deleted key',
   'key.leak_dismissed': 'dismissed the leak warning of key',
+  'key.tokens_revoked': 'revoked the OAuth tokens of key',
   'site.created': 'added site',
   'site.deleted': 'deleted site',
   'user.signed_in': 'signed in',

@@ -130,6 +130,19 @@ export function KeysPage() {
         <td data-label="Quota use">
           <QuotaUse apiKey={key} />
         </td>
+        <td data-label="OAuth tokens">
+          {formatNumber(key.live_tokens)}
+          {key.live_tokens > 0 && (
+            <button
+              type="button"
+              className="button button-small button-danger-quiet"
+              title="Revoke every OAuth access token of this key; the key keeps working"
+              onClick={() => act(() => api.revokeTokens(key.id).then(({ revoked_tokens }) => `Revoked ${formatNumber(revoked_tokens)} OAuth tokens of "${key.name}".`))}
+            >
+              Revoke all
+            </button>
+          )}
+        </td>
         <td>
           <div className="row-actions">
             {key.status !== 'rotating' && (
@@ -241,7 +254,7 @@ export function KeysPage() {
             )
           ) : (
             <table className="table keys-table">
-              <TableHead columns={['Name', 'Category', 'Mode', 'Key', 'Created', 'Last used', 'Status', 'Quota use', '']} />
+              <TableHead columns={['Name', 'Category', 'Mode', 'Key', 'Created', 'Last used', 'Status', 'Quota use', 'OAuth tokens', '']} />
               <tbody>{newestFirst(data.keys).map(row)}</tbody>
             </table>
           )}

@@ -125,6 +125,11 @@ export function LogsPage() {
                       <td data-label="Key">
                         {row.key_name}
                         {row.mode === 'test' && <span className="badge badge-test">test</span>}
+                        {row.auth === 'oauth' && (
+                          <span className="badge badge-oauth" title="Authenticated with an OAuth access token of this key">
+                            OAuth
+                          </span>
+                        )}
                       </td>
                       <td data-label="Endpoint">
                         <code>
