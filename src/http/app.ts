@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
 import { apiKeyAuth } from './api-key-auth.js';
+import { clientErrorHandler } from './client-errors.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { installMetrics } from './metrics.js';
@@ -58,6 +59,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
       reply.header('x-request-id', request.id);
       handleError(error, request, reply);
     },
+    clientErrorHandler: clientErrorHandler(logger),
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
