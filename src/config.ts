@@ -6,6 +6,22 @@ import type { CollectLimits } from './core/ports.js';
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
+/** How long the HTTP server waits on clients, how many it holds at once, and how long it drains on SIGTERM. */
+export interface ServerLimits {
+  /** Until a request's headers have all arrived (HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, has arrived (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection between requests (KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs: number;
+  /** A connection on which nothing moves either way, even while a request is handled (IDLE_TIMEOUT_MS). */
+  idleTimeoutMs: number;
+  /** Open connections at once; more are closed on arrival and logged (MAX_CONNECTIONS). */
+  maxConnections: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut (SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -22,6 +38,7 @@ export interface Config {
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
   collectLimits: Readonly<CollectLimits>;
+  server: Readonly<ServerLimits>;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -73,6 +90,20 @@ function redis(env: Record<string, string | undefined>): Config['redis'] {
   return Object.freeze({ url, keyPrefix: env.REDIS_KEY_PREFIX || 'keygate:' });
 }
 
+function serverLimits(env: Record<string, string | undefined>): Readonly<ServerLimits> {
+  const hour = 3_600_000;
+  const limits = {
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, hour),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, hour),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, hour),
+    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000, 100, hour),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, hour),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS');
+  return Object.freeze(limits);
+}
+
 /**
  * Reads the environment once. A `.env` file in `cwd` fills in variables that the real
  * environment does not set.
@@ -99,5 +130,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sitePerSecond: integer(merged, 'COLLECT_SITE_PER_SECOND', 100, 1, 1_000_000_000),
       ipPerSecond: integer(merged, 'COLLECT_IP_PER_SECOND', 20, 1, 1_000_000_000),
     }),
+    server: serverLimits(merged),
   });
 }

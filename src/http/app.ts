@@ -7,6 +7,7 @@ import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientErrorHandler } from './client-errors.js';
+import { capConnections } from './connection-cap.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { installMetrics } from './metrics.js';
@@ -35,7 +36,7 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface AppOptions {
   services: Services;
-  config: Pick<Config, 'trustProxy'>;
+  config: Pick<Config, 'trustProxy' | 'server'>;
   logger: FastifyBaseLogger;
   /** The built SPA (web/dist of the package unless a test points elsewhere). */
   webRoot?: string;
@@ -60,10 +61,23 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
       handleError(error, request, reply);
     },
     clientErrorHandler: clientErrorHandler(logger),
+    // A stalled header, body or idle connection is cut (408 while a request was arriving), so
+    // slow clients cannot hold connections for good; Node checks the first two every interval.
+    // (Node checks headersTimeout against the requestTimeout given here; Fastify then sets its own.)
+    http: {
+      headersTimeout: config.server.headersTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.headersTimeoutMs / 4)),
+    },
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    connectionTimeout: config.server.idleTimeoutMs,
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  capConnections(app.server, config.server.maxConnections, logger);
 
   const clientIp = clientIpResolver(config.trustProxy);
   app.decorateRequest('clientIp', '');
