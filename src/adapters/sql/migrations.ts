@@ -185,6 +185,18 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
     },
   },
+  '0015_indexes_for_dashboard_reads_and_site_deletion': {
+    async up(db: Kysely<any>) {
+      // With the status in the index, the dashboard's totals, status filters and per-day chart
+      // read the index alone, not a table row per request; they serve every (owner, time) lookup before.
+      await db.schema.dropIndex('request_logs_by_account').execute();
+      await db.schema.createIndex('request_logs_by_account_time_status').on('request_logs').columns(['account_id', 'time', 'status']).execute();
+      await db.schema.dropIndex('request_logs_by_key').execute();
+      await db.schema.createIndex('request_logs_by_key_time_status').on('request_logs').columns(['key_id', 'time', 'status']).execute();
+      // Deleting a site finds its raw events without scanning every site's.
+      await db.schema.createIndex('events_by_site').on('events').columns(['site_id', 'seq']).execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -102,7 +102,15 @@ function matching<O>(query: SelectQueryBuilder<Database, 'request_logs', O>, { a
 export class SqlRequestLogStore implements RequestLogStore {
   private readonly batch: ReturnType<typeof batchStatements>;
 
-  constructor(private readonly db: Kysely<Database>) {
+  /**
+   * `reads` serves the reads that may scan an account's whole log (the dashboard's pages,
+   * totals, CSV and chart): on SQLite a connection in another thread, so that they cannot
+   * stall the requests this process serves meanwhile.
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly reads: Kysely<Database> = db,
+  ) {
     this.batch = batchStatements(db);
   }
 
@@ -118,14 +126,14 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async count(filter: RequestLogFilter): Promise<number> {
-    const { count } = await matching(this.db.selectFrom('request_logs'), filter)
+    const { count } = await matching(this.reads.selectFrom('request_logs'), filter)
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .executeTakeFirstOrThrow();
     return Number(count);
   }
 
   async list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]> {
-    const query = matching(this.db.selectFrom('request_logs'), filter)
+    const query = matching(this.reads.selectFrom('request_logs'), filter)
       .leftJoin('api_keys', 'api_keys.id', 'request_logs.key_id')
       .selectAll('request_logs')
       .select('api_keys.name as key_name');
@@ -136,7 +144,7 @@ export class SqlRequestLogStore implements RequestLogStore {
   async daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]> {
     // A literal divisor: the driver binds JS numbers as floating point, and the division must be whole.
     const day = sql<number>`request_logs.time / ${sql.lit(DAY_MS)}`;
-    const rows = await this.db
+    const rows = await this.reads
       .selectFrom('request_logs')
       .select([
         day.as('day'),

@@ -1,7 +1,8 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
 import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
+import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
@@ -154,8 +155,13 @@ class SqlSiteStore implements SiteStore {
       await trx.deleteFrom('sites').where('id', '=', id).execute();
       await trx.deleteFrom('event_days').where('site_id', '=', id).execute();
       await trx.deleteFrom('event_day_values').where('site_id', '=', id).execute();
-      // Raw events have no index by site (it would slow every append): a rare full scan.
-      await trx.deleteFrom('events').where('site_id', '=', id).execute();
+    });
+    // The raw events after the site, a slice at a time: a busy site's in one DELETE would stall
+    // every request on SQLite. Any left by a crash in between belong to no site and age out with the rest.
+    await deleteInSlices(async () => {
+      const slice = (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('events').select('seq').where('site_id', '=', id).limit(PRUNE_SLICE);
+      const { numDeletedRows } = await this.db.deleteFrom('events').where('seq', 'in', slice).executeTakeFirst();
+      return Number(numDeletedRows);
     });
   }
 }
@@ -264,16 +270,18 @@ export class SqlStore implements Store {
   readonly requestLogs: RequestLogStore;
   readonly events: EventStore;
 
+  /** `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers better. */
   constructor(
     private readonly db: Kysely<Database>,
     readonly keyChanges: KeyChangeSignal,
+    private readonly reads: Kysely<Database> = db,
   ) {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
     this.sessions = new SqlSessionStore(db);
     this.audit = new SqlAuditStore(db);
-    this.requestLogs = new SqlRequestLogStore(db);
+    this.requestLogs = new SqlRequestLogStore(db, reads);
     this.events = new SqlEventStore(db);
   }
 
@@ -282,6 +290,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.reads !== this.db) await this.reads.destroy();
     await this.db.destroy();
   }
 }

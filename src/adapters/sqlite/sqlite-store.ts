@@ -6,6 +6,7 @@ import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
+import { sqliteReadThread } from './sqlite-read-worker.js';
 
 /**
  * Key changes on one SQLite file: PRAGMA data_version moves when another connection (the
@@ -71,5 +72,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
     if (connection.inTransaction) connection.exec('ROLLBACK');
     throw error;
   }
-  return new SqlStore(db, new SqliteKeyChangeSignal(connection));
+  // Opened after the migrations, which create the file; an in-memory database has no second connection.
+  const reads = path === ':memory:' ? db : sqliteReadThread<Database>(path);
+  return new SqlStore(db, new SqliteKeyChangeSignal(connection), reads);
 }
