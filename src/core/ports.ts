@@ -159,6 +159,8 @@ export interface RequestLogEntry {
   credits: number;
   /** Passed checks 1–9: consumed rate limit and quota. */
   accepted: boolean;
+  /** Requests the row stands for: 1, or more for a summary of sampled refusals (SampledRequestLog). */
+  requests: number;
 }
 
 /** Which log rows to read; every field given narrows the match. */

@@ -9,6 +9,7 @@ import type { PlanTable } from './plans.js';
 import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
+import { SampledRequestLog } from './sampled-request-log.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 
@@ -23,6 +24,8 @@ export interface Services {
   requestLogs: RequestLogService;
   /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
   logWriter: GroupCommit<RequestLogEntry>;
+  /** The log writer behind the sampling of refused requests: what the HTTP layer writes to. */
+  requestLog: SampledRequestLog;
   failedAuth: FailedAuthLimiter;
   store: Store;
   clock: Clock;
@@ -56,6 +59,7 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
   const authenticator = new Authenticator({ store, plans, failedAuth, clock });
   const logWriter = new GroupCommit<RequestLogEntry>((batch) => store.requestLogs.append(batch));
+  const requestLog = new SampledRequestLog(logWriter, clock);
   return {
     accounts,
     sites,
@@ -66,6 +70,7 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
     logWriter,
+    requestLog,
     failedAuth,
     store,
     clock,
@@ -73,6 +78,7 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
       await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
     },
     async close() {
+      await requestLog.close();
       await Promise.all([logWriter.flush(), events.flush()]);
       await store.close();
       await Promise.all(connections.map((connection) => connection.quit()));

@@ -113,7 +113,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     async (api) => {
       api.decorateRequest('keyUse', undefined);
       api.addHook('onRequest', apiKeyAuth(services.gate, services.clock));
-      api.addHook('onSend', logRequests(services.logWriter));
+      api.addHook('onSend', logRequests(services.requestLog));
       await api.register(siteRoutes, { services });
       await api.register(apiKeyRoutes, { services });
     },

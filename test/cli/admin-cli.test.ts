@@ -273,6 +273,7 @@ describe.concurrent('admin logs', () => {
       referrer: null,
       user_agent: 'node',
       credits: 0,
+      requests: 1,
     });
     expect(logs[0]).toMatchObject({ status: 401, code: 'INVALID_KEY', credits: 0 });
     expect((await cli.ok('logs', '--key', id)).logs).toHaveLength(4);

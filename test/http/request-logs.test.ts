@@ -43,6 +43,7 @@ describe('request logs (SPEC §4)', () => {
       referrer: 'https://app.example.com/page',
       user_agent: 'log-test/1.0',
       credits: 1,
+      requests: 1,
     });
     expect(logs[0]!.duration_ms).toBeGreaterThanOrEqual(0);
   });

@@ -84,6 +84,7 @@ function logEntry(id: string, time: number, changes: Partial<RequestLogEntry> = 
     userAgent: 'curl/8',
     credits: 1,
     accepted: true,
+    requests: 1,
     ...changes,
   };
 }

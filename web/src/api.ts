@@ -113,6 +113,8 @@ export interface LogRow {
   referrer: string | null;
   user_agent: string | null;
   credits: number;
+  /** Requests the row stands for: more than 1 for a summary of refusals past the per-minute sample. */
+  requests: number;
 }
 
 export type StatusClass = '2xx' | '4xx' | '5xx' | '429';

@@ -43,6 +43,7 @@ export interface Database {
     user_agent: string | null;
     credits: number;
     accepted: number;
+    requests: Generated<number>;
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
   key_usage: { key_id: string; minute: number; count: number };
