@@ -90,8 +90,13 @@ export interface Store {
   keyChanges: KeyChangeSignal;
   requestLogs: RequestLogStore;
   events: EventStore;
-  /** Resolves when storage answers a trivial query. */
+  /**
+   * Resolves when storage answers and, after a fault was noted, takes a write again
+   * (disk full, read-only or unreachable storage recovers without a restart).
+   */
   ping(): Promise<void>;
+  /** True if `error` is storage unable to work now (disk full, read-only, unreachable); ping then fails until a write succeeds. */
+  noteFault(error: unknown): boolean;
   close(): Promise<void>;
 }
 

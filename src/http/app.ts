@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
@@ -11,7 +11,7 @@ import { capConnections } from './connection-cap.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { installMetrics } from './metrics.js';
-import { handleError } from './errors.js';
+import { handleError, sendError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
@@ -87,7 +87,12 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     request.clientIp = clientIp(request);
     reply.header('x-request-id', request.id);
   });
-  app.setErrorHandler(handleError);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.
+    if (!services.store.noteFault(error)) return handleError(error, request, reply);
+    request.log.error({ err: error }, 'storage cannot take the work now');
+    return sendError(reply, 'NOT_READY', 'Storage is unavailable (full, read-only or unreachable); try again later');
+  });
 
   await app.register(swagger, {
     openapi: {

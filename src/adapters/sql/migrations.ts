@@ -203,6 +203,15 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('events_by_site').on('events').columns(['site_id', 'seq']).execute();
     },
   },
+  '0017_storage_probe': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('storage_probe')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('written_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -78,4 +78,6 @@ export interface Database {
   };
   /** PostgreSQL only: one row, bumped after every key write (the key-change signal). */
   key_change_version: { version: number };
+  /** One row that readiness rewrites to learn that storage takes writes again after a fault. */
+  storage_probe: { id: number; written_at: number };
 }

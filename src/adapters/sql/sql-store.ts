@@ -3,6 +3,7 @@ import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
 import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
+import { isStorageFault } from './storage-faults.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
@@ -269,6 +270,8 @@ export class SqlStore implements Store {
   readonly audit: AuditStore;
   readonly requestLogs: RequestLogStore;
   readonly events: EventStore;
+  /** Set by a write that failed for lack of space or permission, cleared by ping's probe write. */
+  private faulted = false;
 
   /** `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers better. */
   constructor(
@@ -287,6 +290,20 @@ export class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+    if (!this.faulted) return;
+    // A write, the kind of work that failed: readiness returns once storage takes one again.
+    await this.db
+      .insertInto('storage_probe')
+      .values({ id: 1, written_at: Date.now() })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: (eb) => eb.ref('excluded.written_at') }))
+      .execute();
+    this.faulted = false;
+  }
+
+  noteFault(error: unknown): boolean {
+    if (!isStorageFault(error)) return false;
+    this.faulted = true;
+    return true;
   }
 
   async close(): Promise<void> {

@@ -38,9 +38,19 @@ const MAX_CACHED_STATEMENTS = 500;
  */
 function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
+  const rollback = connection.prepare('rollback');
+  // SQLite rolls a transaction back itself on some errors (SQLITE_FULL, SQLITE_IOERR); Kysely's
+  // ROLLBACK then fails, and its "no transaction is active" would hide the error that matters.
+  const rollbackIfActive = {
+    reader: false,
+    run: () => (connection.inTransaction ? rollback.run() : { changes: 0, lastInsertRowid: 0 }),
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+  };
   return {
     close: () => connection.close(),
     prepare(sql: string) {
+      if (sql === 'rollback') return rollbackIfActive;
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
