@@ -140,6 +140,18 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await again.ping();
     });
 
+    it('notes disk-full, read-only and shutdown errors as faults, nothing else, and is ready again once a probe write succeeds', async () => {
+      const failure = (code: string) => Object.assign(new Error(code), { code });
+      expect(store.noteFault(new Error('unexpected'))).toBe(false);
+      expect(store.noteFault(failure('SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
+      expect(store.noteFault(failure('23505'))).toBe(false);
+      expect(store.noteFault(failure('SQLITE_FULL'))).toBe(true);
+      expect(store.noteFault(failure('SQLITE_READONLY_DBMOVED'))).toBe(true);
+      expect(store.noteFault(failure('53100'))).toBe(true);
+      await store.ping();
+      await store.ping();
+    });
+
     it("moves another instance's key-change version when a key is written and announced", async () => {
       const other = await open();
       const before = await other.keyChanges.version();
@@ -317,6 +329,12 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(first[1]).toMatchObject({ ...logEntry('req_2', NOW, { status: 404, errorCode: 'NOT_FOUND', accepted: false }) });
       const last = first.at(-1)!;
       expect((await store.requestLogs.list({ accountId: 'acct_a' }, { time: last.time, seq: last.seq }, 2)).map((row) => row.id)).toEqual(['req_1']);
+    });
+
+    it('counts a summary row of sampled refusals as the requests it stands for', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW, { status: 401, errorCode: 'INACTIVE_KEY', accepted: false, credits: 0, requests: 40 })]);
+      expect(await store.requestLogs.daily('acct_a', dayOf(NOW), dayOf(NOW))).toEqual([{ day: dayOf(NOW), requests: 41, errors: 40 }]);
+      expect((await store.requestLogs.list({ keyId: 'key_1' }, undefined, 10)).map((row) => row.requests)).toEqual([40, 1]);
     });
 
     it('counts requests and errors per UTC day', async () => {
