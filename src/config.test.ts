@@ -47,6 +47,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '20000' }, cwd)).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 
+  it('sets header, body and idle timeouts, a connection cap and a shutdown grace, each overridable', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({}, cwd).server).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      idleTimeoutMs: 60_000,
+      maxConnections: 10_000,
+      shutdownGraceMs: 10_000,
+    });
+    expect(loadConfig({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000', MAX_CONNECTIONS: '50', SHUTDOWN_GRACE_MS: '0' }, cwd).server).toMatchObject({
+      headersTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      maxConnections: 50,
+      shutdownGraceMs: 0,
+    });
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' }, cwd)).toThrow(/HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ MAX_CONNECTIONS: '0' }, cwd)).toThrow(/MAX_CONNECTIONS/);
+  });
+
   it('honours DATA_DIR, DATABASE_URL and the auth-failure settings', () => {
     const cwd = emptyDir();
     expect(loadConfig({ DATA_DIR: '/tmp/x' }, cwd).storage).toEqual({ kind: 'sqlite', path: '/tmp/x/keygate.db' });

@@ -7,6 +7,22 @@ import { DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN } from './lib/key-format.js';
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
+/** How long the HTTP server waits on clients, how many it holds at once, and how long it drains on SIGTERM. */
+export interface ServerLimits {
+  /** Until a request's headers have all arrived (HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, has arrived (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection between requests (KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs: number;
+  /** A connection on which nothing moves either way, even while a request is handled (IDLE_TIMEOUT_MS). */
+  idleTimeoutMs: number;
+  /** Open connections at once; more are closed on arrival and logged (MAX_CONNECTIONS). */
+  maxConnections: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut (SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -31,6 +47,7 @@ export interface Config {
   webhooks: Readonly<WebhookConfig>;
   /** SPEC §11: the issuer the metadata names (OAUTH_ISSUER; else each request's origin) and tokens per key per rolling minute. */
   oauth: Readonly<{ issuer: string | undefined; tokensPerMinute: number }>;
+  server: Readonly<ServerLimits>;
 }
 
 export interface WebhookConfig {
@@ -159,6 +176,20 @@ function issuer(raw: string | undefined): string | undefined {
   return url.href.replace(/\/$/, '');
 }
 
+function serverLimits(env: Record<string, string | undefined>): Readonly<ServerLimits> {
+  const hour = 3_600_000;
+  const limits = {
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, hour),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, hour),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, hour),
+    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000, 100, hour),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, hour),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS');
+  return Object.freeze(limits);
+}
+
 /**
  * Reads the environment once. A `.env` file in `cwd` fills in variables that the real
  * environment does not set.
@@ -196,5 +227,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: integer(merged, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
     }),
     oauth: Object.freeze({ issuer: issuer(merged.OAUTH_ISSUER), tokensPerMinute: integer(merged, 'OAUTH_TOKENS_PER_MINUTE', 20, 1, 1_000_000) }),
+    server: serverLimits(merged),
   });
 }

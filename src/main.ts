@@ -32,9 +32,17 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const graceMs = config.server.shutdownGraceMs;
+    logger.info({ signal, graceMs }, 'shutting down: finishing in-flight requests');
     clearInterval(pruning);
+    // A client that stalls mid-request would hold the drain open for good: past the grace it is cut.
+    const cut = setTimeout(() => {
+      logger.warn({ graceMs }, 'shutdown grace over: closing the connections still open');
+      app.server.closeAllConnections();
+    }, graceMs);
     await app.close();
+    clearTimeout(cut);
+    // After the last request: every answered request's log row and every accepted hit are committed.
     await services.close();
     logger.info('stopped');
     process.exit(0);

@@ -92,12 +92,13 @@ export class EventService {
     if (!isId('ak', hit.site)) throw invalid('site', 'must be a site key: ak_ and 24 letters or digits');
     const url = httpUrl('url', hit.url);
     const referrer = hit.referrer ? httpUrl('referrer', hit.referrer) : undefined;
-    const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
-    if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
+    // Limits before the lookup: a flood of made-up site keys is refused by the IP limit, not answered from storage.
     const { limits } = this.opts;
     const admission = await this.opts.limiter.admit(hit.site, sender.ip, limits);
     if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`);
     if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`);
+    const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
+    if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
     await this.writer.add({
       accountId: site.accountId,
       siteId: site.id,

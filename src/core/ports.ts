@@ -123,7 +123,13 @@ export interface Store {
   webhooks: WebhookStore;
   accessTokens: AccessTokenStore;
   /** Resolves when storage answers a trivial query. */
+  /**
+   * Resolves when storage answers and, after a fault was noted, takes a write again
+   * (disk full, read-only or unreachable storage recovers without a restart).
+   */
   ping(): Promise<void>;
+  /** True if `error` is storage unable to work now (disk full, read-only, unreachable); ping then fails until a write succeeds. */
+  noteFault(error: unknown): boolean;
   close(): Promise<void>;
 }
 
@@ -208,6 +214,8 @@ export interface RequestLogEntry {
   accepted: boolean;
   /** How the request authenticated: with the key itself, or with an OAuth access token of it. */
   auth: RequestAuth;
+  /** Requests the row stands for: 1, or more for a summary of sampled refusals (SampledRequestLog). */
+  requests: number;
 }
 
 export type RequestAuth = 'key' | 'oauth';

@@ -25,6 +25,7 @@ export function requestLogView(entry: RequestLogEntry) {
     user_agent: entry.userAgent,
     credits: entry.credits,
     auth: entry.auth,
+    requests: entry.requests,
   };
 }
 
@@ -37,7 +38,7 @@ export const MAX_LOG_PAGE = 10_000;
 /** Rows in one CSV export, and per query while writing it. */
 const MAX_CSV_ROWS = 100_000;
 const CSV_SLICE = 1000;
-const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'auth', 'id'] as const;
+const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'auth', 'id', 'requests'] as const;
 /** The overview chart's span: today and the 29 UTC days before it. */
 const CHART_DAYS = 30;
 

@@ -12,6 +12,7 @@ import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKe
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { ScannerKeyring } from './scanner-keyring.js';
+import { SampledRequestLog } from './sampled-request-log.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -31,6 +32,8 @@ export interface Services {
   requestLogs: RequestLogService;
   /** Where the HTTP layer commits a request's log row before answering (SPEC §4). */
   logWriter: GroupCommit<RequestLogEntry>;
+  /** The log writer behind the sampling of refused requests: what the HTTP layer writes to. */
+  requestLog: SampledRequestLog;
   failedAuth: FailedAuthLimiter;
   webhooks: WebhookService;
   /** Where services get the webhook events they commit with their changes (SPEC §10). */
@@ -109,6 +112,7 @@ export function createServices(parts: ServiceParts): Services {
   const scanners = Object.fromEntries(
     Object.entries(scannerKeys).map(([name, source]) => [name, new ScannerKeyring({ name, source, clock, logger })]),
   ) as Services['scanners'];
+  const requestLog = new SampledRequestLog(logWriter, clock);
   return {
     accounts,
     sites,
@@ -120,6 +124,7 @@ export function createServices(parts: ServiceParts): Services {
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
     logWriter,
+    requestLog,
     failedAuth,
     webhooks: new WebhookService({ store, audit, webhookEvents, transport: parts.webhookTransport, clock }),
     webhookEvents,
@@ -133,6 +138,8 @@ export function createServices(parts: ServiceParts): Services {
       await Promise.all([store.ping(), ...connections.map((connection) => connection.ping())]);
     },
     async close() {
+      // The sampled refusals' pending summaries go into the log writer before it is flushed.
+      await requestLog.close();
       await Promise.all([logWriter.flush(), events.flush(), leaks.settled(), webhookDispatcher.stop(), webhookWatchers.stop()]);
       await store.close();
       await Promise.all(connections.map((connection) => connection.quit()));

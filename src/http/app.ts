@@ -1,16 +1,18 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newId } from '../lib/ids.js';
 import { keyPrefix } from '../lib/key-format.js';
 import { apiKeyAuth } from './api-key-auth.js';
+import { clientErrorHandler } from './client-errors.js';
+import { capConnections } from './connection-cap.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { installMetrics } from './metrics.js';
-import { handleError } from './errors.js';
+import { handleError, sendError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
@@ -38,7 +40,7 @@ const MAX_PARAM_LENGTH = 16 * 1024;
 
 export interface AppOptions {
   services: Services;
-  config: Pick<Config, 'trustProxy' | 'keyPrefix' | 'oauth'>;
+  config: Pick<Config, 'trustProxy' | 'keyPrefix' | 'oauth' | 'server'>;
   logger: FastifyBaseLogger;
   /** The built SPA (web/dist of the package unless a test points elsewhere). */
   webRoot?: string;
@@ -63,10 +65,24 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
       reply.header('x-request-id', request.id);
       handleError(error, request, reply);
     },
+    clientErrorHandler: clientErrorHandler(logger),
+    // A stalled header, body or idle connection is cut (408 while a request was arriving), so
+    // slow clients cannot hold connections for good; Node checks the first two every interval.
+    // (Node checks headersTimeout against the requestTimeout given here; Fastify then sets its own.)
+    http: {
+      headersTimeout: config.server.headersTimeoutMs,
+      requestTimeout: config.server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.server.headersTimeoutMs / 4)),
+    },
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    connectionTimeout: config.server.idleTimeoutMs,
     // Idle keep-alive sockets are closed on shutdown; in-flight requests are finished.
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  capConnections(app.server, config.server.maxConnections, logger);
 
   const clientIp = clientIpResolver(config.trustProxy);
   app.decorateRequest('clientIp', '');
@@ -77,7 +93,12 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     request.clientIp = clientIp(request);
     reply.header('x-request-id', request.id);
   });
-  app.setErrorHandler(handleError);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.
+    if (!services.store.noteFault(error)) return handleError(error, request, reply);
+    request.log.error({ err: error }, 'storage cannot take the work now');
+    return sendError(reply, 'NOT_READY', 'Storage is unavailable (full, read-only or unreachable); try again later');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -120,7 +141,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     async (api) => {
       api.decorateRequest('keyUse', undefined);
       api.addHook('onRequest', apiKeyAuth(services.gate, services.clock));
-      api.addHook('onSend', logRequests(services.logWriter));
+      api.addHook('onSend', logRequests(services.requestLog));
       await api.register(siteRoutes, { services });
       await api.register(apiKeyRoutes, { services });
     },

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
-import type { GroupCommit } from '../core/group-commit.js';
 import type { RequestLogEntry } from '../core/ports.js';
+import type { SampledRequestLog } from '../core/sampled-request-log.js';
 import { newId } from '../lib/ids.js';
 import type { KeyUse } from './api-key-auth.js';
 
@@ -40,6 +40,7 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
     credits: use.accepted && use.key.mode === 'live' && status < 400 ? 1 : 0,
     accepted: use.accepted,
     auth: use.auth,
+    requests: 1,
   };
 }
 
@@ -47,7 +48,7 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
  * The onSend hook of the API-key routes: the answer leaves only once its log row is
  * committed (SPEC §4), so a crash never loses a request a client saw answered.
  */
-export function logRequests(log: GroupCommit<RequestLogEntry>) {
+export function logRequests(log: SampledRequestLog) {
   return async function commitRequestLog(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const use = request.keyUse;
     if (!use) return payload;

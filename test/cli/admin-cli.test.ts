@@ -274,6 +274,7 @@ describe.concurrent('admin logs', () => {
       user_agent: 'node',
       credits: 0,
       auth: 'key',
+      requests: 1,
     });
     expect(logs[0]).toMatchObject({ status: 401, code: 'INVALID_KEY', credits: 0 });
     expect((await cli.ok('logs', '--key', id)).logs).toHaveLength(4);

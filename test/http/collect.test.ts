@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Site } from '../../src/core/model.js';
 import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
@@ -154,6 +154,20 @@ describe('POST /api/v1/collect', () => {
     expect((await collectHit(server, first.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
     server.clock.advance(1000);
     expect((await collectHit(server, first.siteKey, { headers: forwardedFor(ip) })).status).toBe(202);
+  });
+
+  it('applies the per-IP limit before looking up a site key: a flood of unknown keys reaches storage 20 times', async () => {
+    const ip = nextIp();
+    const findByKey = vi.spyOn(server.services.store.sites, 'findByKey');
+    try {
+      const unknownKey = (i: number) => `ak_${String(i).padStart(24, '0')}`;
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => collectHit(server, unknownKey(i + 1), { headers: forwardedFor(ip) })));
+      expect(answers.filter((answer) => answer.status === 400).map((answer) => answer.body.code)).toEqual(Array(20).fill('INVALID_SITE_KEY'));
+      for (const refused of answers.filter((answer) => answer.status !== 400)) expectError(refused, 429, 'RATE_LIMITED', 'Too many events: each client IP is limited to 20 per second');
+      expect(findByKey).toHaveBeenCalledTimes(20);
+    } finally {
+      findByKey.mockRestore();
+    }
   });
 
   it('classifies hits by user agent: named AI and search crawlers, and people', async () => {

@@ -63,6 +63,7 @@ describe('GET /logs', () => {
       user_agent: '@SUM(1+1)',
       credits: 1,
       auth: 'key',
+      requests: 1,
     });
   });
 
@@ -129,7 +130,7 @@ describe('GET /logs.csv', () => {
     expect(result.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(result.headers.get('content-disposition')).toBe('attachment; filename="keygate-logs.csv"');
     const lines = result.text.split('\r\n');
-    expect(lines[0]).toBe('time,key_id,key_name,mode,method,route,path,status,code,duration_ms,ip,referrer,user_agent,credits,auth,id');
+    expect(lines[0]).toBe('time,key_id,key_name,mode,method,route,path,status,code,duration_ms,ip,referrer,user_agent,credits,auth,id,requests');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('');
     expect(lines[2]).toContain(`,${second.key.id},Second,live,GET,/api/v1/sites,/api/v1/sites,200,,`);

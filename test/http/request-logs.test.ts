@@ -44,6 +44,7 @@ describe('request logs (SPEC §4)', () => {
       user_agent: 'log-test/1.0',
       credits: 1,
       auth: 'key',
+      requests: 1,
     });
     expect(logs[0]!.duration_ms).toBeGreaterThanOrEqual(0);
   });

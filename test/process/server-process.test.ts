@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSocket, parseResponse, readUntilClosed } from '../http/raw-http.js';
 import { adminCli, callApi, expectNoStackTrace, freePort, ProcessWorld, runNode, SERVER_PATH, uniqueEmail, waitForOutput, type Cli } from './spawn.js';
 
 const world = new ProcessWorld();
@@ -134,6 +135,34 @@ describe('server lifecycle', () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.text)).toEqual({ id: keyId, revoked: true });
     expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('cuts a request still stalled after SHUTDOWN_GRACE_MS, answers the one that completes, commits its log row, and exits 0', async () => {
+    const dataDir = world.tempDir();
+    // Only the drain can cut the stalled request: the request timeouts are far longer.
+    const server = await world.startServer({ env: { DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '1500', HEADERS_TIMEOUT_MS: '600000', REQUEST_TIMEOUT_MS: '600000' } });
+    const cli = adminCli({ DATA_DIR: dataDir });
+    const { account, keyId, key } = await accountWithKey(cli);
+    const stalledKey = await cli.ok('create-key', '--account', account, '--name', 'Stalled');
+    const revocation = (id: string, secret: string) =>
+      `DELETE /api/v1/api-keys/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${secret}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{`;
+    const [finishing, stalled] = [await openSocket(server.url), await openSocket(server.url)];
+    const [finished, cut] = [readUntilClosed(finishing), readUntilClosed(stalled)];
+    finishing.write(revocation(keyId, key));
+    stalled.write(revocation(stalledKey.id, stalledKey.key));
+    await waitUntilUsed(join(dataDir, 'keygate.db'), keyId);
+    await waitUntilUsed(join(dataDir, 'keygate.db'), stalledKey.id);
+
+    server.child.kill('SIGTERM');
+    await waitForOutput(server.stdout, /shutting down/, server.exited);
+    finishing.write('}');
+    expect(parseResponse(await finished)).toMatchObject({ status: 200, body: { id: keyId, revoked: true } });
+    const exit = await Promise.race([server.exited, new Promise((done) => setTimeout(() => done('still running 15 s after SIGTERM'), 15_000))]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await cut).toBe('');
+    expect(server.stdout()).toMatch(/shutdown grace over/);
+    const logged = await cli.ok('logs', '--key', keyId);
+    expect(logged.logs.map((row: { method: string; status: number }) => [row.method, row.status])).toEqual([['DELETE', 200]]);
   });
 
   it('keeps accounts and keys across a restart', async () => {

@@ -13,7 +13,7 @@ export const CLI_PATH = join(REPO, 'bin/keygate.js');
 export const SERVER_PATH = join(REPO, 'dist/main.js');
 
 /** Configuration variables of SPEC §8: never inherited from the shell running the tests. */
-const KEYGATE_VARIABLES = ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'TRUST_PROXY', 'AUTH_FAIL_LIMIT', 'AUTH_FAIL_WINDOW_S', 'AUTH_BLOCK_S', 'PLANS_FILE', 'LOG_LEVEL', 'WEBHOOK_RETRY_SCHEDULE_S', 'WEBHOOK_ALLOW_PRIVATE', 'WEBHOOK_TIMEOUT_MS'];
+const KEYGATE_VARIABLES = ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'TRUST_PROXY', 'AUTH_FAIL_LIMIT', 'AUTH_FAIL_WINDOW_S', 'AUTH_BLOCK_S', 'PLANS_FILE', 'LOG_LEVEL', 'WEBHOOK_RETRY_SCHEDULE_S', 'WEBHOOK_ALLOW_PRIVATE', 'WEBHOOK_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS', 'SHUTDOWN_GRACE_MS'];
 
 /** The test runner's environment without any Keygate variable, plus `vars`. */
 export function childEnv(vars: Record<string, string> = {}): NodeJS.ProcessEnv {

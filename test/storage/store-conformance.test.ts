@@ -86,6 +86,7 @@ function logEntry(id: string, time: number, changes: Partial<RequestLogEntry> = 
     credits: 1,
     accepted: true,
     auth: 'key',
+    requests: 1,
     ...changes,
   };
 }
@@ -165,6 +166,18 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const again = await open();
       expect(await again.accounts.find('acct_a')).toEqual({ id: 'acct_a', plan: 'free', createdAt: 0 });
       await again.ping();
+    });
+
+    it('notes disk-full, read-only and shutdown errors as faults, nothing else, and is ready again once a probe write succeeds', async () => {
+      const failure = (code: string) => Object.assign(new Error(code), { code });
+      expect(store.noteFault(new Error('unexpected'))).toBe(false);
+      expect(store.noteFault(failure('SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
+      expect(store.noteFault(failure('23505'))).toBe(false);
+      expect(store.noteFault(failure('SQLITE_FULL'))).toBe(true);
+      expect(store.noteFault(failure('SQLITE_READONLY_DBMOVED'))).toBe(true);
+      expect(store.noteFault(failure('53100'))).toBe(true);
+      await store.ping();
+      await store.ping();
     });
 
     it("moves another instance's key-change version when a key is written and announced", async () => {
@@ -381,6 +394,12 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW + 1, { auth: 'oauth' })]);
       const rows = await store.requestLogs.list({ accountId: 'acct_a' }, undefined, 10);
       expect(rows.map((row) => [row.id, row.auth])).toEqual([['req_2', 'oauth'], ['req_1', 'key']]);
+    });
+
+    it('counts a summary row of sampled refusals as the requests it stands for', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW, { status: 401, errorCode: 'INACTIVE_KEY', accepted: false, credits: 0, requests: 40 })]);
+      expect(await store.requestLogs.daily('acct_a', dayOf(NOW), dayOf(NOW))).toEqual([{ day: dayOf(NOW), requests: 41, errors: 40 }]);
+      expect((await store.requestLogs.list({ keyId: 'key_1' }, undefined, 10)).map((row) => row.requests)).toEqual([40, 1]);
     });
 
     it('counts requests and errors per UTC day', async () => {

@@ -136,6 +136,8 @@ export interface LogRow {
   credits: number;
   /** Presented as the key itself, or as an OAuth access token of it. */
   auth: 'key' | 'oauth';
+  /** Requests the row stands for: more than 1 for a summary of refusals past the per-minute sample. */
+  requests: number;
 }
 
 export type StatusClass = '2xx' | '4xx' | '5xx' | '429';

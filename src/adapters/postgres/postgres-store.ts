@@ -52,6 +52,10 @@ export async function openPostgresStore(url: string, { keyChanges }: { keyChange
   // An idle connection that breaks (a server restart) is dropped by the pool and replaced on
   // the next query, which reports its own error; unhandled, this event would end the process.
   pool.on('error', () => {});
+  // One that breaks while checked out (between two statements of a transaction) emits 'error' on
+  // the client itself, where nobody listens: that too would end the process. The statement that
+  // next uses it fails instead, and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateUnderLock(pool, db);

@@ -1,4 +1,5 @@
-export const PRUNE_SLICE = 5000;
+/** Rows per DELETE: small enough that one slice holds SQLite's single thread for a few milliseconds. */
+export const PRUNE_SLICE = 1000;
 
 /**
  * Runs `deleteSlice` (which deletes at most PRUNE_SLICE rows and says how many) until a slice

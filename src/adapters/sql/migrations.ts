@@ -286,6 +286,33 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('request_logs').addColumn('auth', 'text', (c) => c.notNull().defaultTo('key')).execute();
     },
   },
+  '0015_request_log_request_counts': {
+    async up(db: Kysely<any>) {
+      // Past a per-key rate, refused requests are summed into one row: how many it stands for.
+      await db.schema.alterTable('request_logs').addColumn('requests', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
+  '0016_indexes_for_dashboard_reads_and_site_deletion': {
+    async up(db: Kysely<any>) {
+      // With the status (and count) in the index, the dashboard's totals, status filters and per-day
+      // chart read the index alone, not a table row per request; they serve every (owner, time) lookup before.
+      await db.schema.dropIndex('request_logs_by_account').execute();
+      await db.schema.createIndex('request_logs_by_account_time_status').on('request_logs').columns(['account_id', 'time', 'status', 'requests']).execute();
+      await db.schema.dropIndex('request_logs_by_key').execute();
+      await db.schema.createIndex('request_logs_by_key_time_status').on('request_logs').columns(['key_id', 'time', 'status']).execute();
+      // Deleting a site finds its raw events without scanning every site's.
+      await db.schema.createIndex('events_by_site').on('events').columns(['site_id', 'seq']).execute();
+    },
+  },
+  '0017_storage_probe': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('storage_probe')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('written_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -50,6 +50,7 @@ export interface Database {
     accepted: number;
     /** `key` or `oauth` (an access token of the key). */
     auth: string;
+    requests: Generated<number>;
   };
   /** Accepted requests per key and minute, for the rolling quotas (30 days are kept). */
   key_usage: { key_id: string; minute: number; count: number };
@@ -129,4 +130,6 @@ export interface Database {
   };
   /** Notices the watchers sent, by `<kind>:<key id>:<window or expiry>:<level>`. */
   webhook_notices: { key: string; created_at: number };
+  /** One row that readiness rewrites to learn that storage takes writes again after a fault. */
+  storage_probe: { id: number; written_at: number };
 }

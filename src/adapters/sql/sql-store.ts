@@ -1,8 +1,10 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, KeyLeak, LeakSource, Millis, Site, User, WebhookEvent } from '../../core/model.js';
 import type { AccessTokenStore, AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
 import type { Dialect } from './migrations.js';
+import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
+import { isStorageFault } from './storage-faults.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAccessTokenStore } from './sql-access-token-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';
@@ -167,8 +169,13 @@ class SqlSiteStore implements SiteStore {
       await appendWebhookEvents(trx, events);
       await trx.deleteFrom('event_days').where('site_id', '=', id).execute();
       await trx.deleteFrom('event_day_values').where('site_id', '=', id).execute();
-      // Raw events have no index by site (it would slow every append): a rare full scan.
-      await trx.deleteFrom('events').where('site_id', '=', id).execute();
+    });
+    // The raw events after the site, a slice at a time: a busy site's in one DELETE would stall
+    // every request on SQLite. Any left by a crash in between belong to no site and age out with the rest.
+    await deleteInSlices(async () => {
+      const slice = (eb: ExpressionBuilder<Database, 'events'>) => eb.selectFrom('events').select('seq').where('site_id', '=', id).limit(PRUNE_SLICE);
+      const { numDeletedRows } = await this.db.deleteFrom('events').where('seq', 'in', slice).executeTakeFirst();
+      return Number(numDeletedRows);
     });
   }
 }
@@ -313,18 +320,22 @@ export class SqlStore implements Store {
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
   readonly accessTokens: AccessTokenStore;
+  /** Set by a write that failed for lack of space or permission, cleared by ping's probe write. */
+  private faulted = false;
 
+  /** `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers better. */
   constructor(
     private readonly db: Kysely<Database>,
     readonly keyChanges: KeyChangeSignal,
     dialect: Dialect,
+    private readonly reads: Kysely<Database> = db,
   ) {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
     this.sessions = new SqlSessionStore(db);
     this.audit = new SqlAuditStore(db);
-    this.requestLogs = new SqlRequestLogStore(db, dialect);
+    this.requestLogs = new SqlRequestLogStore(db, dialect, reads);
     this.events = new SqlEventStore(db, dialect);
     // PostgreSQL's claims skip rows another instance is claiming; SQLite's single writer serialises them.
     this.webhooks = new SqlWebhookStore(db, { skipLocked: dialect === 'postgres', keyFromRow });
@@ -333,10 +344,25 @@ export class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+    if (!this.faulted) return;
+    // A write, the kind of work that failed: readiness returns once storage takes one again.
+    await this.db
+      .insertInto('storage_probe')
+      .values({ id: 1, written_at: Date.now() })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: (eb) => eb.ref('excluded.written_at') }))
+      .execute();
+    this.faulted = false;
+  }
+
+  noteFault(error: unknown): boolean {
+    if (!isStorageFault(error)) return false;
+    this.faulted = true;
+    return true;
   }
 
   async close(): Promise<void> {
     await this.keyChanges.close?.();
+    if (this.reads !== this.db) await this.reads.destroy();
     await this.db.destroy();
   }
 }

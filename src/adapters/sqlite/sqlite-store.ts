@@ -6,6 +6,7 @@ import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { SqliteChangeSignal } from './sqlite-change-signal.js';
+import { sqliteReadThread } from './sqlite-read-worker.js';
 
 const MAX_CACHED_STATEMENTS = 500;
 
@@ -15,9 +16,19 @@ const MAX_CACHED_STATEMENTS = 500;
  */
 function withStatementCache(connection: BetterSqlite3.Database): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
+  const rollback = connection.prepare('rollback');
+  // SQLite rolls a transaction back itself on some errors (SQLITE_FULL, SQLITE_IOERR); Kysely's
+  // ROLLBACK then fails, and its "no transaction is active" would hide the error that matters.
+  const rollbackIfActive = {
+    reader: false,
+    run: () => (connection.inTransaction ? rollback.run() : { changes: 0, lastInsertRowid: 0 }),
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+  };
   return {
     close: () => connection.close(),
     prepare(sql: string) {
+      if (sql === 'rollback') return rollbackIfActive;
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear();
@@ -51,5 +62,7 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
   }
   // Beside the database file: every process that opens it listens there for the others' key changes.
   const signalDirectory = path === ':memory:' ? undefined : join(dirname(path), 'keygate-changes');
-  return new SqlStore(db, await SqliteChangeSignal.open(connection, signalDirectory), 'sqlite');
+  // Opened after the migrations, which create the file; an in-memory database has no second connection.
+  const reads = path === ':memory:' ? db : sqliteReadThread<Database>(path);
+  return new SqlStore(db, await SqliteChangeSignal.open(connection, signalDirectory), 'sqlite', reads);
 }

@@ -139,6 +139,7 @@ export function LogsPage() {
                       <td data-label="Status">
                         <span className={`badge ${statusClass(row.status)}`}>{row.status}</span>
                         {row.code && <small className="hint"> {row.code}</small>}
+                        {row.requests > 1 && <small className="hint"> ×{row.requests} (summarised)</small>}
                       </td>
                       <td data-label="Duration">{row.duration_ms} ms</td>
                       <td data-label="IP">{row.ip}</td>
