@@ -170,6 +170,32 @@ describe('rotation', () => {
     await expect(services.keys.rotateKey(only.key.id, 'operator', { graceSeconds: 60 })).resolves.toBeDefined();
   });
 
+  it('refuses to rotate a key in its grace period again, leaving its end where it was', async () => {
+    const old = await services.keys.createKey(account, { name: 'prod' });
+    await services.keys.rotateKey(old.key.id, 'operator', { graceSeconds: 7 * 86_400 });
+    clock.advance(86_400_000);
+    const refused = await refusal(services.keys.rotateKey(old.key.id, 'operator', { graceSeconds: 7 * 86_400 }));
+    expect(refused.code).toBe('VALIDATION_ERROR');
+    expect(refused.message).toMatch(/^key: "prod" is in the grace period of a rotation until /);
+    const kept = await services.keys.getKey(old.key.id, 'operator');
+    expect(kept.revokedAt).toBe(old.key.createdAt + 7 * 86_400_000);
+    expect((await services.keys.listKeys(account)).map((key) => key.name).sort()).toEqual(['prod', 'prod (rotated)']);
+  });
+
+  it('keeps rotations with grace within the plan limit: keys in grace count, the rotated key is spared once', async () => {
+    await services.accounts.setPlan(account, 'tiny');
+    const first = await services.keys.createKey(account, { name: 'only' });
+    const second = await services.keys.rotateKey(first.key.id, 'operator', { graceSeconds: 7 * 86_400 });
+    // The replacement cannot start another grace while its predecessor's runs: that would be a second key over the limit.
+    expect((await refusal(services.keys.rotateKey(second.key.id, 'operator', { graceSeconds: 60 }))).code).toBe('PLAN_LIMIT');
+    expect((await refusal(services.keys.createKey(account, { name: 'another' }))).code).toBe('PLAN_LIMIT');
+    // A rotation without grace adds no live key, so a leaked key can always be replaced at once.
+    const third = await services.keys.rotateKey(second.key.id, 'operator');
+    expect((await services.keys.listKeys(account)).map((key) => key.id).sort()).toEqual([first.key.id, third.key.id].sort());
+    clock.advance(7 * 86_400_000);
+    await expect(services.keys.rotateKey(third.key.id, 'operator', { graceSeconds: 60 })).resolves.toBeDefined();
+  });
+
   it('refuses a grace period over 7 days or negative', async () => {
     const old = await services.keys.createKey(account, { name: 'prod' });
     for (const graceSeconds of [7 * 86_400 + 1, -1, 1.5]) {

@@ -88,6 +88,11 @@ function refusal(outcome: Exclude<GuardedWrite, 'ok'>, name: string, planName: s
     : new KeygateError('PLAN_LIMIT', `The ${planName} plan allows ${maxKeys} API keys; revoke one or upgrade the plan to create more`);
 }
 
+/** A key whose rotation already set its end: it works until then and turns no more. */
+function inGrace(key: ApiKey): KeygateError {
+  return invalid('key', `${JSON.stringify(key.name)} is in the grace period of a rotation until ${new Date(key.revokedAt!).toISOString()}; rotate its replacement instead`);
+}
+
 export class ApiKeyService {
   constructor(private readonly opts: ApiKeyServiceOptions) {}
 
@@ -167,7 +172,9 @@ export class ApiKeyService {
 
   /**
    * Issues a replacement with the same category, mode, expiry, quotas and restrictions;
-   * the old key works for `graceSeconds` more (0 = revoked now). Allowed at the plan's key limit.
+   * the old key works for `graceSeconds` more (0 = revoked now). A key turns once: one in its
+   * grace period cannot be rotated again. Allowed at the plan's key limit, where the old key's
+   * grace is the one live key over it: other keys in grace count toward the limit.
    */
   async rotateKey(keyId: string, scope: KeyScope, options: { graceSeconds?: number; name?: string } = {}, actor: Actor = 'operator'): Promise<IssuedKey> {
     const graceSeconds = options.graceSeconds ?? 0;
@@ -175,13 +182,21 @@ export class ApiKeyService {
       throw invalid('grace_seconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (7 days)`);
     }
     const old = await this.getKey(keyId, scope);
+    if (old.revokedAt !== null) throw inGrace(old);
     const plan = await this.opts.accounts.planOf(old.accountId);
     const suffix = ' (rotated)';
     const name = options.name === undefined ? old.name.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix : checkLabel('name', options.name, MAX_NAME_LENGTH);
     const now = this.opts.clock.now();
     const { category, mode, expiresAt, quotas, restrictions, createdBy } = old;
     const issued = this.newKey(old.accountId, { name, category, mode, expiresAt, quotas, restrictions, createdBy });
-    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, now + graceSeconds * 1000, now);
+    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, now + graceSeconds * 1000, now, plan.maxKeys);
+    if (outcome === 'NOT_ROTATABLE') throw inGrace(await this.getKey(keyId, scope)); // NOT_FOUND if revoked meanwhile
+    if (outcome === 'PLAN_LIMIT') {
+      throw new KeygateError(
+        'PLAN_LIMIT',
+        `The ${plan.name} plan allows ${plan.maxKeys} API keys, and keys in a rotation's grace period count: rotate with no grace period, or revoke a key first`,
+      );
+    }
     if (outcome !== 'ok') throw refusal(outcome, name, plan.name, plan.maxKeys);
     await this.opts.store.keyChanges.announce();
     await this.audit(actor, 'key.rotated', old, { replacement_id: issued.key.id, replacement_name: name, grace_seconds: graceSeconds });

@@ -30,12 +30,18 @@ export interface KeyStore {
    * of them has the same name. `maxKeys` null skips the count (rotation, unlimited plans).
    */
   insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite>;
-  /** Inserts `replacement` and sets `revokedAt` of `oldId` in one transaction. */
-  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis): Promise<GuardedWrite>;
+  /**
+   * In one transaction: sets `revokedAt` of `oldId` and inserts `replacement`. Refused with
+   * NOT_ROTATABLE when the old key is revoked or already in a rotation's grace period (its end
+   * only ever moves earlier), and with PLAN_LIMIT when the old key stays live (`revokeOldAt` >
+   * `now`) while the account's other live keys, those in grace included, already number `maxKeys`.
+   */
+  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, maxKeys: number | null): Promise<GuardedWrite | 'NOT_ROTATABLE'>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
   list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
+  /** Writes the changes given; a `revokedAt` only ever moves a key's revocation earlier. */
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>): Promise<void>;
   /** Writes the key's editable settings unless another live key of the account has its name. */
   edit(key: ApiKey, now: Millis): Promise<'ok' | 'NAME_TAKEN'>;
