@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { textProblem } from '../lib/text.js';
 import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/key-format.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
@@ -50,6 +51,8 @@ function checkLabel(field: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed.length < 1 || trimmed.length > max) throw invalid(field, `must be 1-${max} characters`);
   if (CONTROL_CHARS.test(trimmed)) throw invalid(field, 'must not contain control characters');
+  const problem = textProblem(trimmed);
+  if (problem) throw invalid(field, problem);
   return trimmed;
 }
 

@@ -15,6 +15,7 @@ import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { siteRoutes } from './routes/sites.js';
+import { rejectUnstorableText } from './text-fields.js';
 import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
 
@@ -72,6 +73,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     reply.header('x-request-id', request.id);
   });
   app.setErrorHandler(handleError);
+  app.addHook('preValidation', rejectUnstorableText);
 
   await app.register(swagger, {
     openapi: {
