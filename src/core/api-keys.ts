@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { textProblem } from '../lib/text.js';
+import { timeOfIso } from '../lib/utc-days.js';
 import { generateApiKey, hashApiKey, KEY_PREFIXES, type KeyMode } from '../lib/key-format.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
@@ -65,6 +66,16 @@ function checkQuotas(quotas: Quotas = {}): Quotas {
     out[window] = value;
   }
   return out;
+}
+
+/**
+ * An expiry as people and scripts write it (the CLI's --expires, the dashboard's expires_at):
+ * a strict ISO 8601 date-time, so that every entry point refuses 2099-02-30 alike.
+ */
+export function parseExpiry(field: string, text: string): Millis {
+  const ms = timeOfIso(text);
+  if (ms === undefined) throw invalid(field, 'must be an ISO 8601 date-time that exists, such as 2027-01-31T00:00:00Z');
+  return ms;
 }
 
 /** Validates and normalises the settings present in `input`; absent ones stay absent. */

@@ -209,6 +209,13 @@ describe('key lifecycle', () => {
   });
 });
 
+describe('validation shared with the CLI', () => {
+  it('refuses an expiry on a day that does not exist and an origin that can never match', async () => {
+    expectError(await owner.request('POST', '/keys', { name: 'feb', expires_at: '2099-02-30T00:00:00Z' }), 400, 'VALIDATION_ERROR', /^expires_at: /);
+    expectError(await owner.request('POST', '/keys', { name: 'star', restrictions: { referrers: ['https://*'] } }), 400, 'VALIDATION_ERROR', /^restrictions\.referrers: "https:\/\/\*" is not an origin/);
+  });
+});
+
 describe('another account', () => {
   it('cannot see, change, rotate or delete the owner\'s keys: 404 NOT_FOUND', async () => {
     const { key, secret } = await create(owner);
