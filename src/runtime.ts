@@ -1,16 +1,18 @@
 import { Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
+import { MemorySignupLimiter } from './adapters/memory/memory-signup-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
 import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
+import { RedisSignupLimiter } from './adapters/redis/redis-signup-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { Config } from './config.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Store, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, SignupLimiter, SignupPolicy, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -18,11 +20,17 @@ interface Limiters {
   failedAuth: FailedAuthLimiter;
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
+  signupLimiter: SignupLimiter;
 }
 
 /** SPEC §3's IP block as configured (AUTH_FAIL_LIMIT, AUTH_FAIL_WINDOW_S, AUTH_BLOCK_S). */
 function failedAuthPolicy(config: Config): FailedAuthPolicy {
   return { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
+}
+
+/** SPEC §7's sign-up throttle as configured (SIGNUP_IP_LIMIT, SIGNUP_IP_WINDOW_S). */
+function signupPolicy(config: Config): SignupPolicy {
+  return { limit: config.signupIpLimit, windowMs: config.signupIpWindowSeconds * 1000 };
 }
 
 /** In-process limiter state: exact for one process, which is what the embedded default runs. */
@@ -31,6 +39,7 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
     failedAuth: new MemoryFailedAuthLimiter(failedAuthPolicy(config), clock),
     limiter: new MemoryUsageLimiter(store.requestLogs, clock),
     collectLimiter: new MemoryCollectLimiter(clock),
+    signupLimiter: new MemorySignupLimiter(signupPolicy(config), clock),
   };
 }
 
@@ -40,6 +49,7 @@ function redisLimiters(config: Config, redis: Redis, prefix: string, store: Stor
     failedAuth: new RedisFailedAuthLimiter(redis, { ...failedAuthPolicy(config), prefix }, clock),
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
+    signupLimiter: new RedisSignupLimiter(redis, { ...signupPolicy(config), prefix }, clock),
   };
 }
 

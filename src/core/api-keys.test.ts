@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
+import { MemorySignupLimiter } from '../adapters/memory/memory-signup-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { ManualClock } from '../lib/clock.js';
@@ -20,7 +21,8 @@ beforeEach(async () => {
   const limiter = new MemoryUsageLimiter(store.requestLogs, clock);
   const collectLimiter = new MemoryCollectLimiter(clock);
   const collectLimits = { sitePerSecond: 100, ipPerSecond: 20 };
-  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, clock });
+  const signupLimiter = new MemorySignupLimiter({ limit: 10, windowMs: 3_600_000 }, clock);
+  services = createServices({ store, plans: parsePlans({ tiny: { max_keys: 1 } }), failedAuth, limiter, collectLimiter, collectLimits, signupLimiter, clock });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });
 afterEach(() => services.store.close());

@@ -116,6 +116,18 @@ export interface FailedAuthLimiter {
   recordFailure(ip: string): Promise<boolean>;
 }
 
+/** How many sign-ups a client IP may make in a rolling window (SPEC §7's throttled sign-up). */
+export interface SignupPolicy {
+  limit: number;
+  windowMs: number;
+}
+
+/** Sign-ups per client IP over a rolling window, counted on every instance alike. */
+export interface SignupLimiter {
+  /** Counts one sign-up of `ip` unless the policy's limit already fell within the window; false when refused (and not counted). */
+  admit(ip: string): Promise<boolean>;
+}
+
 /** The limits checks 7–9 apply to one request; null means unlimited. */
 export interface UsageLimits {
   accountPerSecond: number | null;

@@ -6,7 +6,7 @@ import { Authenticator } from './authenticator.js';
 import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, Store, UsageLimiter } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, RequestLogEntry, SignupLimiter, Store, UsageLimiter } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { SessionService } from './sessions.js';
@@ -45,11 +45,12 @@ export interface ServiceParts {
   limiter: UsageLimiter;
   collectLimiter: CollectLimiter;
   collectLimits: CollectLimits;
+  signupLimiter: SignupLimiter;
   clock: Clock;
   connections?: readonly Connection[];
 }
 
-export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, clock, connections = [] }: ServiceParts): Services {
+export function createServices({ store, plans, failedAuth, limiter, collectLimiter, collectLimits, signupLimiter, clock, connections = [] }: ServiceParts): Services {
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const sites = new SiteService({ store, accounts, audit, clock });
@@ -61,7 +62,7 @@ export function createServices({ store, plans, failedAuth, limiter, collectLimit
     sites,
     events,
     keys: new ApiKeyService({ store, accounts, audit, clock }),
-    sessions: new SessionService({ store, accounts, failedAuth, audit, clock }),
+    sessions: new SessionService({ store, accounts, failedAuth, signupLimiter, audit, clock }),
     audit,
     gate: new RequestGate({ authenticator, limiter }),
     requestLogs: new RequestLogService({ store: store.requestLogs, plans, clock }),
