@@ -1,11 +1,12 @@
 /**
- * `npm run bench`: the REST pipeline against a bare Fastify route, measured in one run on
- * this machine, plus a micro-benchmark of one verification. Figures are printed as ratios
+ * `npm run bench`: the REST pipeline, embedded and scaled out (PostgreSQL + Redis on this
+ * machine), and ingestion, against a bare Fastify route, measured in one run on this machine,
+ * plus a micro-benchmark of one verification. Figures are printed as ratios
  * to the baseline, so they compare across machines; CPU time per request is the steadier
  * figure when the load generator shares the machine.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { collectTarget, INGESTION_ENV, type LoadTarget } from './ingestion.js';
 import { measureVerification } from './verification.js';
+import { ensureRedis, freshPostgres, freshRedisPrefix } from '../test/services.js';
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -35,6 +37,7 @@ interface Measurement {
   p50: number;
   p99: number;
   cpuMicrosPerRequest: number;
+  serviceCpuMicrosPerRequest: number | undefined;
   non2xx: number;
 }
 
@@ -69,9 +72,11 @@ function cpuMicros(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6;
 }
 
-async function measure(name: string, pid: number, target: LoadTarget): Promise<Measurement> {
+/** Load on one server; `services` adds the CPU of what it depends on (PostgreSQL, Redis). */
+async function measure(name: string, pid: number, target: LoadTarget, services?: () => number): Promise<Measurement> {
   await autocannon({ ...target, connections: CONNECTIONS, duration: WARMUP_SECONDS });
   const before = cpuMicros(pid);
+  const servicesBefore = services?.();
   const result = await autocannon({ ...target, connections: CONNECTIONS, duration: SECONDS });
   const cpu = cpuMicros(pid) - before;
   return {
@@ -80,6 +85,7 @@ async function measure(name: string, pid: number, target: LoadTarget): Promise<M
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuMicrosPerRequest: cpu / result.requests.total,
+    serviceCpuMicrosPerRequest: services && servicesBefore !== undefined ? (services() - servicesBefore) / result.requests.total : undefined,
     non2xx: result.non2xx + result.errors,
   };
 }
@@ -93,6 +99,7 @@ function median(runs: Measurement[]): Measurement {
     p50: mid((m) => m.p50),
     p99: mid((m) => m.p99),
     cpuMicrosPerRequest: mid((m) => m.cpuMicrosPerRequest),
+    serviceCpuMicrosPerRequest: runs[0]!.serviceCpuMicrosPerRequest === undefined ? undefined : mid((m) => m.serviceCpuMicrosPerRequest!),
     non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
   };
 }
@@ -106,65 +113,98 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) await once(child, 'exit');
 }
 
+/** CPU time so far of the processes running PostgreSQL and Redis on this machine, in microseconds. */
+function serviceCpuMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'postgres' || comm === 'redis-server') total += cpuMicros(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** A Keygate server on its own data (an account, a site and a key made with the CLI), started and healthy. */
+async function startKeygate(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; auth: Record<string, string>; siteKey: string; keyId: string }> {
+  const { account_id: account } = cli(env, 'create-account', '--email', `bench-${Date.now()}@example.com`, '--password', 'bench password 123', '--plan', 'bench');
+  const { key: siteKey } = cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
+  const { id: keyId, key } = cli(env, 'create-key', '--account', account!, '--name', 'bench', ...BENCH_QUOTAS);
+  const port = await freePort();
+  const child = startServer(['dist/main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  children.push(child);
+  child.stdout!.resume();
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(`${url}/healthz`);
+  return { child, url, auth: { authorization: `Bearer ${key}` }, siteKey: siteKey!, keyId: keyId! };
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
 const plansFile = join(dataDir, 'plans.json');
 writeFileSync(plansFile, JSON.stringify(BENCH_PLAN));
 const env = { DATA_DIR: dataDir, PLANS_FILE: plansFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...INGESTION_ENV };
 const children: ChildProcess[] = [];
+let scaledDatabase: { drop(): Promise<void> } | undefined;
 try {
-  const { account_id: account } = cli(env, 'create-account', '--email', `bench-${Date.now()}@example.com`, '--password', 'bench password 123', '--plan', 'bench');
-  const { key: siteKey } = cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
-  const { id: keyId, key } = cli(env, 'create-key', '--account', account!, '--name', 'bench', ...BENCH_QUOTAS);
-  const auth = { authorization: `Bearer ${key}` };
-
-  const port = await freePort();
-  const keygate = startServer(['dist/main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' });
-  children.push(keygate);
-  keygate.stdout!.resume();
-  const keygateUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(`${keygateUrl}/healthz`);
-  const body = await (await fetch(`${keygateUrl}/api/v1/sites`, { headers: auth })).text();
+  const embedded = await startKeygate(env);
+  // Scaled out: PostgreSQL and Redis on this same machine, started as the tests start them.
+  const database = await freshPostgres();
+  scaledDatabase = database;
+  const scaledEnv = { ...env, DATABASE_URL: database.url, REDIS_URL: await ensureRedis(), REDIS_KEY_PREFIX: freshRedisPrefix() };
+  const scaled = await startKeygate(scaledEnv);
+  const body = await (await fetch(`${embedded.url}/api/v1/sites`, { headers: embedded.auth })).text();
 
   const bare = startServer(['bench/bare-server.mjs'], { BENCH_BODY: body });
   children.push(bare);
   const [bareUrl] = (await once(bare.stdout!, 'data')).map((chunk: Buffer) => String(chunk).trim());
 
-  const baselines: Measurement[] = [];
-  const pipelines: Measurement[] = [];
-  const ingestions: Measurement[] = [];
+  const runs = {
+    baseline: [] as Measurement[],
+    pipeline: [] as Measurement[],
+    ingestion: [] as Measurement[],
+    scaledOut: [] as Measurement[],
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    baselines.push(await measure('a) bare Fastify route', bare.pid!, { url: `${bareUrl}/api/v1/sites` }));
-    pipelines.push(await measure('b) GET /api/v1/sites, whole pipeline + logs', keygate.pid!, { url: `${keygateUrl}/api/v1/sites`, headers: auth }));
-    ingestions.push(await measure('c) POST /api/v1/collect, events committed', keygate.pid!, collectTarget(keygateUrl, siteKey!)));
+    runs.baseline.push(await measure('a) bare Fastify route', bare.pid!, { url: `${bareUrl}/api/v1/sites` }));
+    runs.pipeline.push(await measure('b) GET /api/v1/sites, embedded: whole pipeline + logs', embedded.child.pid!, { url: `${embedded.url}/api/v1/sites`, headers: embedded.auth }));
+    runs.ingestion.push(await measure('c) POST /api/v1/collect, embedded: events committed', embedded.child.pid!, collectTarget(embedded.url, embedded.siteKey)));
+    runs.scaledOut.push(
+      await measure('d) GET /api/v1/sites, scaled out: PostgreSQL + Redis', scaled.child.pid!, { url: `${scaled.url}/api/v1/sites`, headers: scaled.auth }, serviceCpuMicros),
+    );
   }
-  const baseline = median(baselines);
-  const pipeline = median(pipelines);
-  const ingestion = median(ingestions);
+  const baseline = median(runs.baseline);
+  const pipeline = median(runs.pipeline);
+  const ingestion = median(runs.ingestion);
+  const scaledOut = median(runs.scaledOut);
   await Promise.all(children.map(stop));
-  const logged = (cli(env, 'logs', '--key', keyId!, '--limit', '0') as unknown as { count: number }).count;
+  const logged = (cli(env, 'logs', '--key', embedded.keyId, '--limit', '0') as unknown as { count: number }).count;
 
   const verification = await measureVerification(plansFile, 'bench');
 
   console.log(`\nKeygate benchmark — ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} alternating rounds`);
-  console.log(pinned ? 'servers pinned to core 0, load generator to core 1' : 'one core: servers and load generator share it');
-  console.log('\n| run | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx |');
-  console.log('|---|---|---|---|---|---|');
-  for (const m of [baseline, pipeline, ingestion]) {
-    console.log(`| ${m.name} | ${Math.round(m.requestsPerSecond)} | ${m.p50} | ${m.p99} | ${m.cpuMicrosPerRequest.toFixed(1)} | ${m.non2xx} |`);
+  console.log(pinned ? 'servers pinned to core 0, load generator to core 1 (PostgreSQL and Redis unpinned)' : 'one core: servers and load generator share it');
+  console.log('\n| run | req/s | p50 ms | p99 ms | server CPU µs/req | CPU ratio to a) | non-2xx |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const m of [baseline, pipeline, ingestion, scaledOut]) {
+    const ratio = baseline.cpuMicrosPerRequest / m.cpuMicrosPerRequest;
+    console.log(`| ${m.name} | ${Math.round(m.requestsPerSecond)} | ${m.p50} | ${m.p99} | ${m.cpuMicrosPerRequest.toFixed(1)} | ${ratio.toFixed(2)} | ${m.non2xx} |`);
   }
-  const byThroughput = pipeline.requestsPerSecond / baseline.requestsPerSecond;
-  const byCpu = baseline.cpuMicrosPerRequest / pipeline.cpuMicrosPerRequest;
-  console.log(`\nratio b/a by req/s: ${byThroughput.toFixed(2)} (target ≥ 0.70)`);
-  console.log(`ratio b/a by server CPU per request: ${byCpu.toFixed(2)} (target ≥ 0.70)`);
+  console.log(`\nd) PostgreSQL + Redis CPU per request besides the server's: ${scaledOut.serviceCpuMicrosPerRequest?.toFixed(1)} µs`);
+  console.log(`ratio b/a by req/s: ${(pipeline.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per request: ${(baseline.cpuMicrosPerRequest / pipeline.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.70)`);
   console.log(`b) p99: ${pipeline.p99} ms (target ≤ 10 ms)`);
   console.log(`ratio c/a (ingestion) by events/s: ${(ingestion.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per event: ${(baseline.cpuMicrosPerRequest / ingestion.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.60)`);
+  console.log(`ratio d/b (scaled out to embedded) by req/s: ${(scaledOut.requestsPerSecond / pipeline.requestsPerSecond).toFixed(2)} (target ≥ 0.50); d) p99: ${scaledOut.p99} ms (target ≤ 25 ms)`);
   console.log(`request log rows committed for b) and its warm-up: ${logged.toLocaleString('en')}`);
   console.log(`verification (hash + lookup + limiter + quotas, warm cache, one core): ${Math.round(verification).toLocaleString('en')} ops/s (target ≥ 200,000)`);
-  if (baseline.non2xx + pipeline.non2xx + ingestion.non2xx > 0) {
+  if ([baseline, pipeline, ingestion, scaledOut].some((m) => m.non2xx > 0)) {
     console.error('some requests were not answered 200: the figures above are not comparable');
     process.exitCode = 1;
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await scaledDatabase?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -21,6 +21,19 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads one Redis or a Redis Cluster, and keeps every key under a hash-tagged prefix', () => {
+    const cwd = emptyDir();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, cwd).redis).toEqual({ url: 'redis://127.0.0.1:6379', cluster: undefined, keyPrefix: '{keygate}:' });
+    expect(loadConfig({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'acme:' }, cwd).redis?.keyPrefix).toBe('{acme:}');
+    expect(loadConfig({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'acme:{eu}:' }, cwd).redis?.keyPrefix).toBe('acme:{eu}:');
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001' }, cwd).redis?.cluster).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1' }, cwd)).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://h' }, cwd)).toThrow(/REDIS_URL/);
+  });
+
   it('honours DATA_DIR, DATABASE_URL and the auth-failure settings', () => {
     const cwd = emptyDir();
     expect(loadConfig({ DATA_DIR: '/tmp/x' }, cwd).storage).toEqual({ kind: 'sqlite', path: '/tmp/x/keygate.db' });

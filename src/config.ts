@@ -12,7 +12,7 @@ export interface Config {
   dataDir: string;
   storage: StorageConfig;
   /** Limiter counters, IP blocks and key-change signals shared by every instance (SPEC §8). */
-  redis: { url: string; keyPrefix: string } | undefined;
+  redis: RedisConfig | undefined;
   /** Proxies whose X-Forwarded-For is believed (SPEC §3). */
   trustProxy: readonly string[];
   authFailLimit: number;
@@ -25,6 +25,14 @@ export interface Config {
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
   collectLimits: Readonly<CollectLimits>;
+}
+
+export interface RedisConfig {
+  /** One Redis (`redis://`, `rediss://`), or the seed nodes of a Redis Cluster (`redis+cluster://host:port,host:port`). */
+  url: string;
+  cluster: Array<{ host: string; port: number }> | undefined;
+  /** Put before every key; it carries a hash tag (`{…}`), so a Redis Cluster keeps a deployment's keys in one slot. */
+  keyPrefix: string;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -69,11 +77,31 @@ function storage(env: Record<string, string | undefined>, dataDir: string, cwd: 
   throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://...');
 }
 
+const CLUSTER_SCHEME = 'redis+cluster://';
+
+/** `host:port,host:port` of a cluster URL. */
+function clusterNodes(url: string): RedisConfig['cluster'] {
+  return url
+    .slice(CLUSTER_SCHEME.length)
+    .split(',')
+    .map((node) => {
+      const match = /^([^:/,]+):(\d{1,5})\/?$/.exec(node.trim());
+      if (!match) throw new ConfigError(`REDIS_URL ${CLUSTER_SCHEME} takes host:port pairs separated by commas`);
+      return { host: match[1]!, port: Number(match[2]) };
+    });
+}
+
 function redis(env: Record<string, string | undefined>): Config['redis'] {
   const url = env.REDIS_URL;
   if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must be redis://... or rediss://...');
-  return Object.freeze({ url, keyPrefix: env.REDIS_KEY_PREFIX || 'keygate:' });
+  if (!/^rediss?:\/\//.test(url) && !url.startsWith(CLUSTER_SCHEME)) {
+    throw new ConfigError(`REDIS_URL must be redis://..., rediss://... or ${CLUSTER_SCHEME}host:port,...`);
+  }
+  // Scripts check an IP, an account and a key together, which a cluster allows only within one
+  // hash slot: a prefix without a hash tag is made one.
+  const prefix = env.REDIS_KEY_PREFIX || '{keygate}:';
+  const keyPrefix = /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+  return Object.freeze({ url, cluster: url.startsWith(CLUSTER_SCHEME) ? clusterNodes(url) : undefined, keyPrefix });
 }
 
 /**

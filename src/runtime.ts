@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemorySignupLimiter } from './adapters/memory/memory-signup-limiter.js';
@@ -10,7 +10,8 @@ import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.j
 import { RedisSignupLimiter } from './adapters/redis/redis-signup-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
-import type { Config } from './config.js';
+import type { Config, RedisConfig } from './config.js';
+import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
 import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, SignupLimiter, SignupPolicy, Store, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
@@ -44,13 +45,25 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
 }
 
 /** Limiter state in Redis, shared by every instance, so limits stay exact across them (SPEC §8). */
-function redisLimiters(config: Config, redis: Redis, prefix: string, store: Store, clock: Clock): Limiters {
+function redisLimiters(config: Config, redis: RedisClient, prefix: string, store: Store, clock: Clock): Limiters {
   return {
     failedAuth: new RedisFailedAuthLimiter(redis, { ...failedAuthPolicy(config), prefix }, clock),
     limiter: new RedisUsageLimiter(redis, { prefix, history: store.requestLogs }, clock),
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
     signupLimiter: new RedisSignupLimiter(redis, { ...signupPolicy(config), prefix }, clock),
   };
+}
+
+/**
+ * The Redis client of a configuration. While Redis is unreachable a command is retried once and
+ * then fails (the request gets 500 INTERNAL and /readyz NOT_READY) rather than hang; the client
+ * keeps reconnecting meanwhile.
+ */
+function connectRedis(config: RedisConfig): RedisClient {
+  const options = { enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 };
+  if (!config.cluster) return new Redis(config.url, options);
+  const { enableAutoPipelining, lazyConnect, ...perNode } = options;
+  return new Cluster(config.cluster, { enableAutoPipelining, lazyConnect, redisOptions: perNode });
 }
 
 export interface OpenOptions {
@@ -65,9 +78,7 @@ export interface OpenOptions {
  */
 export async function openKeygate(config: Config, { clock = systemClock, logger }: OpenOptions = {}): Promise<Services> {
   const plans = loadPlans(config.plansFile);
-  // While Redis is unreachable a command is retried once and then fails (the request gets 500
-  // INTERNAL and /readyz NOT_READY) rather than hang; the client keeps reconnecting meanwhile.
-  const redis = config.redis && new Redis(config.redis.url, { enableAutoPipelining: true, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  const redis = config.redis && connectRedis(config.redis);
   let lastRedisError: Error | undefined;
   // Each failed reconnection is reported here; commands meanwhile fail on their own.
   redis?.on('error', (error: Error) => {

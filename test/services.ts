@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Socket } from 'node:net';
 import pg from 'pg';
 
@@ -113,5 +115,42 @@ export async function ensureRedis(): Promise<string> {
 
 /** A key prefix of its own for one test, so tests sharing a Redis never see each other's counters. */
 export function freshRedisPrefix(): string {
-  return `keygate-test:${randomBytes(6).toString('hex')}:`;
+  return `{keygate-test:${randomBytes(6).toString('hex')}}:`;
+}
+
+/**
+ * A Redis Cluster of three masters on loopback ports of its own, in a temporary directory;
+ * `stop` ends its servers and removes their files.
+ */
+export async function startRedisCluster(ports: readonly number[]): Promise<{ url: string; stop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-redis-cluster-'));
+  const stop = () => {
+    for (const port of ports) {
+      try {
+        execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'pipe' });
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      execFileSync('redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--cluster-enabled', 'yes',
+        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
+      ], { stdio: 'pipe' });
+    }
+    for (const port of ports) await waitFor(port, `Redis Cluster node ${port}`);
+    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
+    // Slots are assigned at once, but each node learns the others' through the cluster bus.
+    for (let attempt = 0; ; attempt++) {
+      const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
+      if (info.includes('cluster_state:ok')) break;
+      if (attempt > 100) throw new Error(`Redis Cluster did not become ready:\n${info}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`, stop };
 }

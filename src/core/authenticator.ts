@@ -29,7 +29,7 @@ const MESSAGES: Record<Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, string> = {
 const LAST_USED_RESOLUTION_MS = 1000;
 const MAX_CACHED_KEYS = 50_000;
 
-interface CachedKey {
+export interface CachedKey {
   key: ApiKey;
   /** The account's plan when the key was read; a plan change announces a key change. */
   plan: Plan;
@@ -43,6 +43,17 @@ export interface AuthenticatorOptions {
   clock: Clock;
 }
 
+/** A key record as the authenticator caches it, with the version of stored keys it is current for. */
+export interface PeekedKey {
+  cached: CachedKey;
+  version: string;
+}
+
+export type AuthFailure = Extract<AuthOutcome, { ok: false }>;
+
+/** Checks 1–6 passed: the key, its account's plan, and the version of stored keys they were read at. */
+export type Authenticated = Extract<AuthOutcome, { ok: true }> & { keysVersion: string };
+
 /**
  * SPEC §3 checks 1–6: IP block, key presence, format/checksum, existence, state, expiry
  * and restrictions. Key records are cached by hash and the cache is dropped whenever the
@@ -55,33 +66,65 @@ export class Authenticator {
     this.cache = new ChangeCache(opts.store.keyChanges, MAX_CACHED_KEYS);
   }
 
-  async authenticate(token: string | undefined, request: RequestTraits): Promise<AuthOutcome> {
-    if (await this.opts.failedAuth.isBlocked(request.ip)) return failure('IP_BLOCKED');
+  async authenticate(token: string | undefined, request: RequestTraits): Promise<AuthFailure | Authenticated> {
+    // Both asked at once: where each is a round trip (Redis), they share one.
+    const [blocked, keysVersion] = await Promise.all([this.opts.failedAuth.isBlocked(request.ip), this.opts.store.keyChanges.version()]);
+    if (blocked) return failure('IP_BLOCKED');
     if (token === undefined) return failure('MISSING_KEY');
-    const cached = parseApiKey(token) ? await this.lookup(hashApiKey(token)) : undefined;
-    const now = this.opts.clock.now();
-    if (!cached || isRevoked(cached.key, now)) {
-      await this.opts.failedAuth.recordFailure(request.ip);
-      return failure('INVALID_KEY', cached?.key);
+    const hash = hashOf(token);
+    const cached = hash === undefined ? undefined : await this.lookup(hash, keysVersion);
+    const verdict = this.verify(cached, request);
+    if (!verdict.ok) {
+      if (verdict.code === 'INVALID_KEY') await this.opts.failedAuth.recordFailure(request.ip);
+      return verdict;
     }
+    await this.touch(cached!);
+    return { ok: true, key: cached!.key, plan: verdict.plan, keysVersion };
+  }
+
+  /**
+   * The cached record of a token, not yet known to be current: the caller confirms the version
+   * atomically with its next step (UsageLimiter.admitGuarded), or falls back to `authenticate`.
+   */
+  peek(token: string | undefined): PeekedKey | undefined {
+    const hash = token === undefined ? undefined : hashOf(token);
+    const peeked = hash === undefined ? undefined : this.cache.peek(hash);
+    return peeked && { cached: peeked.value, version: peeked.version };
+  }
+
+  /** Checks 3–6 on a key record (or its absence): no storage, no counting. */
+  verify(cached: CachedKey | undefined, request: RequestTraits): AuthOutcome {
+    const now = this.opts.clock.now();
+    if (!cached || isRevoked(cached.key, now)) return failure('INVALID_KEY', cached?.key);
     const { key, plan } = cached;
     if (!key.active) return failure('INACTIVE_KEY', key);
     if (key.expiresAt !== null && key.expiresAt <= now) return failure('EXPIRED_KEY', key);
     const restriction = cached.restrictions.check(request);
     if (restriction) return { ok: false, code: 'KEY_RESTRICTED', message: RESTRICTION_MESSAGES[restriction], key };
-    // Written before the route runs, so a key that answered once can never be deleted as unused.
-    if (key.lastUsedAt === null || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-      await this.opts.store.keys.update(key.id, { lastUsedAt: now });
-      cached.key = { ...key, lastUsedAt: now };
-    }
-    return { ok: true, key: cached.key, plan };
+    return { ok: true, key, plan };
   }
 
-  private lookup(hash: string): Promise<CachedKey | undefined> {
-    return this.cache.get(hash, async () => {
-      const key = await this.opts.store.keys.findByHash(hash);
-      return key && { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
-    });
+  /**
+   * Stamps last_used_at (at most once a second) of a key that passed checks 1–6. Written before
+   * the route runs, so a key that answered once can never be deleted as unused.
+   */
+  async touch(cached: CachedKey): Promise<void> {
+    const now = this.opts.clock.now();
+    const { key } = cached;
+    if (key.lastUsedAt !== null && now - key.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
+    await this.opts.store.keys.update(key.id, { lastUsedAt: now });
+    cached.key = { ...key, lastUsedAt: now };
+  }
+
+  private lookup(hash: string, version: string): Promise<CachedKey | undefined> {
+    return this.cache.get(
+      hash,
+      async () => {
+        const key = await this.opts.store.keys.findByHash(hash);
+        return key && { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
+      },
+      version,
+    );
   }
 
   /** A plan dropped from PLANS_FILE while accounts still name it falls back to free, never to no limits. */
@@ -91,6 +134,11 @@ export class Authenticator {
   }
 }
 
-function failure(code: Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, key?: ApiKey): AuthOutcome {
+/** The stored hash of a token that has a key's format and checksum; undefined for anything else. */
+function hashOf(token: string): string | undefined {
+  return parseApiKey(token) ? hashApiKey(token) : undefined;
+}
+
+function failure(code: Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, key?: ApiKey): AuthFailure {
   return key ? { ok: false, code, message: MESSAGES[code], key } : { ok: false, code, message: MESSAGES[code] };
 }

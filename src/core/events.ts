@@ -1,11 +1,12 @@
 import type { Clock } from '../lib/clock.js';
 import { isId } from '../lib/ids.js';
 import { truncateText } from '../lib/text.js';
-import { DAY_MS, dayOf, dayOfDate, monthOf } from '../lib/utc-days.js';
+import { DAY_MS, dayOf, dayOfDate } from '../lib/utc-days.js';
 import { botName } from './bots.js';
 import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import { GroupCommit } from './group-commit.js';
+import { MonthlyEventCounts, type CountedEvent } from './month-counts.js';
 import type { CollectLimiter, CollectLimits, DayCount, DayRange, Store, TrackedEvent } from './ports.js';
 import type { Site } from './model.js';
 import type { SiteService } from './sites.js';
@@ -70,15 +71,20 @@ export interface EventServiceOptions {
   clock: Clock;
 }
 
+/** A hit to commit, with the account it counts for. */
+type AccountEvent = TrackedEvent & CountedEvent;
+
 /** Tracking (SPEC §6): taking hits in, counting them, and the stats of §5. */
 export class EventService {
   /** A hit is answered only once committed, like a request log row; one transaction per batch. */
-  private readonly writer: GroupCommit<TrackedEvent>;
+  private readonly writer: GroupCommit<AccountEvent>;
   /** Sites by site key: every hit names one, and a deleted site announces a change. */
   private readonly sites: ChangeCache<Site>;
+  private readonly monthCounts: MonthlyEventCounts;
 
   constructor(private readonly opts: EventServiceOptions) {
-    this.writer = new GroupCommit((batch) => opts.store.events.append(batch));
+    this.monthCounts = new MonthlyEventCounts(opts.store.events, opts.clock);
+    this.writer = new GroupCommit((batch) => this.monthCounts.commit(batch, (events) => opts.store.events.append(events)));
     this.sites = new ChangeCache(opts.store.keyChanges, MAX_CACHED_SITES);
   }
 
@@ -94,6 +100,7 @@ export class EventService {
     if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`);
     if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`);
     await this.writer.add({
+      accountId: site.accountId,
       siteId: site.id,
       time: this.opts.clock.now(),
       url: truncateText(hit.url, MAX_URL_LENGTH),
@@ -105,9 +112,12 @@ export class EventService {
     });
   }
 
-  /** SPEC §5's events_this_month of each of the account's sites: the current calendar month in UTC. */
-  eventsThisMonth(accountId: string): Promise<Map<string, number>> {
-    return this.opts.store.events.countsByAccount(accountId, monthOf(this.opts.clock.now()));
+  /**
+   * SPEC §5's events_this_month of each of the account's sites (the current calendar month in
+   * UTC): exact for this process's hits, at most a second behind for hits taken elsewhere.
+   */
+  eventsThisMonth(accountId: string): Promise<ReadonlyMap<string, number>> {
+    return this.monthCounts.get(accountId);
   }
 
   /**

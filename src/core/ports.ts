@@ -50,13 +50,13 @@ export interface KeyStore {
 }
 
 /**
- * Tells the caches of keys (authentication) and sites (tracking) when stored ones may have
- * changed elsewhere: another process on the same SQLite file, or another instance.
- * `version()` changes after any such change; `announce()` is called after every local write
- * of a key, a plan or a deleted site.
+ * Tells the caches of keys (authentication) and sites (tracking and listing) when stored ones
+ * may have changed elsewhere: another process on the same SQLite file, or another instance.
+ * `version()` changes after any such change.
  */
 export interface KeyChangeSignal {
   version(): string | Promise<string>;
+  /** Called after every local write of a key, a plan, or a created or deleted site. */
   announce(): void | Promise<void>;
 }
 
@@ -148,7 +148,22 @@ export type Admission =
  */
 export interface UsageLimiter {
   admit(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits): Promise<Admission>;
+  /**
+   * A capability of limiters whose every call is a round trip (Redis): `admit`, refused in the
+   * same atomic step, consuming nothing, when the client IP is blocked (SPEC §3 check 1) or
+   * stored keys changed since `guard.keysVersion` (KeyChangeSignal), so that a cached key costs
+   * one round trip in all.
+   */
+  admitGuarded?(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard): Promise<GuardedAdmission>;
 }
+
+/** What `admitGuarded` confirms along with admitting. */
+export interface AdmissionGuard {
+  ip: string;
+  keysVersion: string;
+}
+
+export type GuardedAdmission = Admission | { ok: false; code: 'IP_BLOCKED' } | { ok: false; code: 'KEYS_CHANGED' };
 
 /** What a limiter needs to resume after a restart: usage already committed with the request logs. */
 export interface UsageHistory {

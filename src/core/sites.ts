@@ -2,10 +2,12 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
+import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import type { Site } from './model.js';
 import type { Store } from './ports.js';
 
+const MAX_CACHED_ACCOUNTS = 50_000;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
@@ -34,7 +36,12 @@ export interface SiteServiceOptions {
 }
 
 export class SiteService {
-  constructor(private readonly opts: SiteServiceOptions) {}
+  /** Each account's sites, read by every GET /api/v1/sites: creating or deleting a site announces a change. */
+  private readonly byAccount: ChangeCache<readonly Site[]>;
+
+  constructor(private readonly opts: SiteServiceOptions) {
+    this.byAccount = new ChangeCache(opts.store.keyChanges, MAX_CACHED_ACCOUNTS);
+  }
 
   async createSite(accountId: string, domain: string, actor: Actor = 'operator'): Promise<Site> {
     const plan = await this.opts.accounts.planOf(accountId);
@@ -42,12 +49,14 @@ export class SiteService {
     if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites)) === 'PLAN_LIMIT') {
       throw new KeygateError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.maxSites} sites; delete one or upgrade the plan to add more`);
     }
+    await this.opts.store.keyChanges.announce();
     await this.audit(actor, 'site.created', site);
     return site;
   }
 
-  listSites(accountId: string): Promise<Site[]> {
-    return this.opts.store.sites.listByAccount(accountId);
+  /** The account's sites, oldest first; `keysVersion` is the change signal's version if the caller has just read it. */
+  async listSites(accountId: string, keysVersion?: string): Promise<readonly Site[]> {
+    return (await this.byAccount.get(accountId, () => this.opts.store.sites.listByAccount(accountId), keysVersion)) ?? [];
   }
 
   /** The account's site, or NOT_FOUND whether the id exists elsewhere or not at all. */
@@ -60,7 +69,8 @@ export class SiteService {
   async deleteSite(accountId: string, siteId: string, actor: Actor = 'operator'): Promise<Site> {
     const site = await this.getSite(accountId, siteId);
     await this.opts.store.sites.delete(site.id);
-    // Tracking caches sites by key: the next hit for this one must be refused, on every instance.
+    // Sites are cached by key for tracking and by account for listing: the next hit for this one
+    // must be refused and the next listing must leave it out, on every instance.
     await this.opts.store.keyChanges.announce();
     await this.audit(actor, 'site.deleted', site);
     return site;

@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The key that passed checks 1–9; set on every API-key route's handler. */
     apiKey: ApiKey;
+    /** The version of stored keys and sites the key was checked at: the route's cached reads use it too. */
+    keysVersion: string;
     keyUse: KeyUse | undefined;
   }
 }
@@ -62,6 +64,7 @@ export function apiKeyAuth(gate: RequestGate, clock: Clock) {
       throw new KeygateError(outcome.code, outcome.message);
     }
     request.apiKey = outcome.key;
+    request.keysVersion = outcome.keysVersion;
   };
 }
 

@@ -67,6 +67,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   const clientIp = clientIpResolver(config.trustProxy);
   app.decorateRequest('clientIp', '');
   app.decorateRequest('apiKey', null as never);
+  app.decorateRequest('keysVersion', '');
   app.decorateReply('errorCode', undefined);
   app.addHook('onRequest', async (request, reply) => {
     request.clientIp = clientIp(request);

@@ -59,7 +59,7 @@ export async function openPostgresStore(url: string, { keyChanges }: { keyChange
     await db.destroy();
     throw error;
   }
-  return new SqlStore(db, keyChanges ?? new PostgresKeyChangeSignal(db));
+  return new SqlStore(db, keyChanges ?? new PostgresKeyChangeSignal(db), 'postgres');
 }
 
 /**

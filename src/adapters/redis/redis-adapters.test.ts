@@ -21,6 +21,29 @@ const limits: UsageLimits = { accountPerSecond: 10, accountPerMinute: 100, perKe
 const key = { id: 'key_1', accountId: 'acct_1' };
 
 describe('Redis adapters', () => {
+  it('admit a cached key in one step only while its IP is not blocked and stored keys are unchanged, consuming nothing otherwise', async () => {
+    const client = await redis.connect();
+    const prefix = freshRedisPrefix();
+    const clock = new ManualClock();
+    const limiter = new RedisUsageLimiter(client, { prefix, history: noHistory }, clock);
+    const signal = new RedisKeyChangeSignal(client, { prefix });
+    const failedAuth = new RedisFailedAuthLimiter(client, { prefix, limit: 1, windowMs: 60_000, blockMs: 900_000 }, clock);
+    const oneAllowed: UsageLimits = { accountPerSecond: null, accountPerMinute: null, perKeyPerMinute: 1, quotas: {} };
+    const version = await signal.version();
+
+    await signal.announce();
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.9', keysVersion: version })).toEqual({ ok: false, code: 'KEYS_CHANGED' });
+    const current = await signal.version();
+    await failedAuth.recordFailure('192.0.2.9');
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.9', keysVersion: current })).toEqual({ ok: false, code: 'IP_BLOCKED' });
+    // Neither refusal consumed the key's one request a minute.
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({ ok: true, perKey: { limit: 1, remaining: 0 } });
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({ ok: false, code: 'RATE_LIMITED', limit: 'key_minute' });
+    // A block over is no block.
+    clock.advance(900_000);
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.9', keysVersion: current })).toMatchObject({ ok: true });
+  });
+
   it('give every limiter key an expiry, no later than it stops mattering plus the slack', async () => {
     const client = await redis.connect();
     const prefix = freshRedisPrefix();

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { CollectLimiter, CollectLimits, CollectRefusal } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
 
 const WINDOW_MS = 1000;
 
@@ -20,7 +19,7 @@ export class RedisCollectLimiter implements CollectLimiter {
   private readonly admitScript;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: { prefix: string },
     private readonly clock: Clock,
   ) {

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { FailedAuthLimiter, FailedAuthPolicy } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { blockKey } from './redis-keys.js';
+import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
 
 // KEYS: the IP's failure log, its block (the time it ends). ARGV: now, limit, window, block, slack.
 const RECORD_FAILURE_LUA = `${SLIDING_LOG_LUA}
@@ -18,7 +18,7 @@ export class RedisFailedAuthLimiter implements FailedAuthLimiter {
   private readonly recordScript;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: FailedAuthPolicy & { prefix: string },
     private readonly clock: Clock,
   ) {
@@ -37,6 +37,6 @@ export class RedisFailedAuthLimiter implements FailedAuthLimiter {
   }
 
   private blockKey(ip: string): string {
-    return `${this.options.prefix}auth:${ip}:blocked`;
+    return blockKey(this.options.prefix, ip);
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { KeyChangeSignal } from '../../core/ports.js';
+import { keyChangesKey } from './redis-keys.js';
+import type { RedisClient } from './redis-scripts.js';
 
 /**
  * A version in Redis that every instance replaces after a key write and reads per request:
@@ -12,10 +13,10 @@ export class RedisKeyChangeSignal implements KeyChangeSignal {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: { prefix: string },
   ) {
-    this.key = `${options.prefix}key-changes`;
+    this.key = keyChangesKey(options.prefix);
   }
 
   async version(): Promise<string> {

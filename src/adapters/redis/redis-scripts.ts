@@ -1,4 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+
+/** One Redis, or a Redis Cluster: every key of a deployment shares one hash tag (its prefix), so scripts run on either. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * How long past the moment it stops mattering a key is kept: TTLs run on Redis's clock, the
@@ -57,7 +60,7 @@ type ScriptArg = string | number;
  * A Lua script as a function of its keys and arguments. ioredis runs it by SHA1, sends the
  * source when Redis answers NOSCRIPT (after a restart) and auto-pipelines it like any command.
  */
-export function defineScript<Reply>(redis: Redis, name: string, lua: string): (keys: string[], args: ScriptArg[]) => Promise<Reply> {
+export function defineScript<Reply>(redis: RedisClient, name: string, lua: string): (keys: string[], args: ScriptArg[]) => Promise<Reply> {
   const command = `keygate_${name}`;
   // Without numberOfKeys, ioredis takes the key count as the first argument.
   redis.defineCommand(command, { lua });

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { SignupLimiter, SignupPolicy } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
 
 // KEYS: the IP's sign-up log. ARGV: now, limit, window, slack.
 const ADMIT_LUA = `${SLIDING_LOG_LUA}
@@ -16,7 +15,7 @@ export class RedisSignupLimiter implements SignupLimiter {
   private readonly admitScript;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: SignupPolicy & { prefix: string },
     private readonly clock: Clock,
   ) {

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
 import { QUOTA_WINDOWS, type ApiKey } from '../../core/model.js';
-import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
+import type { Admission, AdmissionGuard, GuardedAdmission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
 import { QUOTA_WINDOW_MS, quotaHistory } from '../../core/quota-use.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import type { Clock } from '../../lib/clock.js';
 import { SingleFlight } from '../../lib/single-flight.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { blockKey, keyChangesKey } from './redis-keys.js';
+import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
 
 const LONGEST_QUOTA_MS = Math.max(...Object.values(QUOTA_WINDOW_MS));
 
@@ -61,12 +61,13 @@ end
 
 /*
  * KEYS: account marker, account second log, account minute log, key state (hash: total, base),
- * key quota buckets, key minute log.
- * ARGV: now, slack, longest quota window, account per second, account per minute, key per minute,
- * then a cap and a window for each quota in QUOTA_WINDOWS order ('' = no cap; no window = all time).
+ * key quota buckets, key minute log; guarded, also the IP's block and the key-change version.
+ * ARGV: now, slack, longest quota window, the key-change version expected (guarded), account per
+ * second, account per minute, key per minute, then a cap and a window for each quota in
+ * QUOTA_WINDOWS order ('' = no cap; no window = all time).
  * Replies {decision, detail, key minute count, key seconds until slot}: decision 'ok', a rate limit
- * with detail its Retry-After, 'quota' with detail the quota's position, or 'unseeded' with
- * detail 1 for the account, 2 for the key, 3 for both.
+ * with detail its Retry-After, 'quota' with detail the quota's position, 'unseeded' with detail 1
+ * for the account, 2 for the key, 3 for both; guarded, also 'ip_blocked' or 'keys_changed'.
  */
 const ADMIT_LUA = `${SLIDING_LOG_LUA}${QUOTA_BUCKETS_LUA}
 local account, account_second, account_minute, state, buckets, key_minute = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -74,6 +75,12 @@ local now, slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[
 local function limit(i)
   if ARGV[i] == '' then return nil end
   return tonumber(ARGV[i])
+end
+
+if #KEYS == 8 then
+  local blocked_until = redis.call('GET', KEYS[7])
+  if blocked_until and tonumber(blocked_until) > now then return {'ip_blocked', 0, 0, 0} end
+  if (redis.call('GET', KEYS[8]) or '') ~= ARGV[4] then return {'keys_changed', 0, 0, 0} end
 end
 
 local unseeded = (redis.call('EXISTS', account) == 0 and 1 or 0) + (redis.call('EXISTS', state) == 0 and 2 or 0)
@@ -87,14 +94,14 @@ local function retry_after(log, window)
   return math.min(60, math.max(1, log_seconds_until_slot(log, now, window)))
 end
 
-local per_second, per_minute, per_key = limit(4), limit(5), limit(6)
+local per_second, per_minute, per_key = limit(5), limit(6), limit(7)
 if per_second and log_count(account_second, now, 1000) >= per_second then return reply('account_second', 1) end
 if per_minute and log_count(account_minute, now, 60000) >= per_minute then return reply('account_minute', retry_after(account_minute, 60000)) end
 if per_key and log_count(key_minute, now, 60000) >= per_key then return reply('key_minute', retry_after(key_minute, 60000)) end
 
 local total = tonumber(redis.call('HGET', state, 'total'))
-for quota = 1, (#ARGV - 6) / 2 do
-  local cap, window = limit(5 + 2 * quota), limit(6 + 2 * quota)
+for quota = 1, (#ARGV - 7) / 2 do
+  local cap, window = limit(6 + 2 * quota), limit(7 + 2 * quota)
   if cap then
     local used = total
     if window then used = total - cumulative_before(buckets, state, first_minute_inside(now, window)) end
@@ -145,7 +152,12 @@ redis.call('PEXPIRE', KEYS[2], longest + 60000 + slack)
 return 1
 `;
 
-type AdmitReply = [decision: 'ok' | 'account_second' | 'account_minute' | 'key_minute' | 'quota' | 'unseeded', detail: number, keyCount: number, keyResetSeconds: number];
+type AdmitReply = [
+  decision: 'ok' | 'account_second' | 'account_minute' | 'key_minute' | 'quota' | 'unseeded' | 'ip_blocked' | 'keys_changed',
+  detail: number,
+  keyCount: number,
+  keyResetSeconds: number,
+];
 
 const UNSEEDED_ACCOUNT = 1;
 const UNSEEDED_KEY = 2;
@@ -163,7 +175,7 @@ export class RedisUsageLimiter implements UsageLimiter {
   private readonly seeding = new SingleFlight();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: { prefix: string; history: UsageHistory },
     private readonly clock: Clock,
   ) {
@@ -172,12 +184,24 @@ export class RedisUsageLimiter implements UsageLimiter {
     this.seedKeyScript = defineScript<0 | 1>(redis, 'usage_seed_key', SEED_KEY_LUA);
   }
 
-  async admit(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits): Promise<Admission> {
+  admit(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits): Promise<Admission> {
+    return this.run(key, limits, undefined) as Promise<Admission>;
+  }
+
+  admitGuarded(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard): Promise<GuardedAdmission> {
+    return this.run(key, limits, guard);
+  }
+
+  private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
+    const { prefix } = this.options;
     const quotaArgs = QUOTA_WINDOWS.flatMap((quota) => [limits.quotas[quota] ?? '', quota === 'total' ? '' : QUOTA_WINDOW_MS[quota]]);
-    const args = [EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, limits.accountPerSecond ?? '', limits.accountPerMinute ?? '', limits.perKeyPerMinute ?? '', ...quotaArgs];
+    const args = [EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, guard?.keysVersion ?? '', limits.accountPerSecond ?? '', limits.accountPerMinute ?? '', limits.perKeyPerMinute ?? '', ...quotaArgs];
+    const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id), ...(guard ? [blockKey(prefix, guard.ip), keyChangesKey(prefix)] : [])];
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
-      const [decision, detail, keyCount, keyResetSeconds] = await this.admitScript([...this.accountKeys(key.accountId), ...this.keyKeys(key.id)], [this.clock.now(), ...args]);
+      const [decision, detail, keyCount, keyResetSeconds] = await this.admitScript(keys, [this.clock.now(), ...args]);
+      if (decision === 'ip_blocked') return { ok: false, code: 'IP_BLOCKED' };
+      if (decision === 'keys_changed') return { ok: false, code: 'KEYS_CHANGED' };
       if (decision === 'unseeded') {
         await Promise.all([detail & UNSEEDED_ACCOUNT && this.seedAccount(key.accountId), detail & UNSEEDED_KEY && this.seedKey(key.id)]);
         continue;

@@ -33,20 +33,3 @@ export class PreparedQuery<Row> {
     return (await this.run(db, ...args)).rows;
   }
 }
-
-/** An INSERT of one whole row, compiled once for `columns`; `run` binds a row's values by column. */
-export class PreparedInsert<Row> {
-  private readonly query: PreparedQuery<unknown>;
-
-  constructor(
-    db: Kysely<any>,
-    table: string,
-    private readonly columns: ReadonlyArray<keyof Row & string>,
-  ) {
-    this.query = new PreparedQuery(db.insertInto(table).values(Object.fromEntries(columns.map((column, i) => [column, arg(i)]))));
-  }
-
-  run(db: Kysely<any>, row: Row): Promise<QueryResult<unknown>> {
-    return this.query.run(db, ...this.columns.map((column) => row[column]));
-  }
-}

@@ -4,7 +4,9 @@ import type { DayCount, DayRange, EventDimension, EventStore, TrackedEvent } fro
 import { dayOf } from '../../lib/utc-days.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { inLockOrder } from './lock-order.js';
-import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
+import { BulkInsert, type ColumnType } from './bulk-insert.js';
+import type { Dialect } from './migrations.js';
+import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 type EventRow = Omit<Selectable<Database['events']>, 'seq'>;
@@ -38,10 +40,19 @@ function rollUp(events: readonly TrackedEvent[]) {
   return { days: inLockOrder(days).map(([, entry]) => entry), values: inLockOrder(values).map(([, entry]) => entry) };
 }
 
-/** The statements a batch runs per row and per rollup entry, compiled once; and the hot reads. */
-function statements(db: Kysely<Database>) {
+const EVENT_COLUMNS: ReadonlyArray<readonly [keyof EventRow, ColumnType]> = [
+  ['site_id', 'text'],
+  ['time', 'bigint'],
+  ['url', 'text'],
+  ['referrer', 'text'],
+  ['user_agent', 'text'],
+  ['bot', 'text'],
+];
+
+/** The statements a batch runs once and per rollup entry, compiled once; and the hot reads. */
+function statements(db: Kysely<Database>, dialect: Dialect) {
   return {
-    insertEvent: new PreparedInsert<EventRow>(db, 'events', Object.keys(toRow({} as TrackedEvent)) as Array<keyof EventRow>),
+    insertEvents: new BulkInsert<EventRow>(dialect, 'events', EVENT_COLUMNS),
     addDay: new PreparedQuery(
       db
         .insertInto('event_days')
@@ -73,15 +84,18 @@ function statements(db: Kysely<Database>) {
 export class SqlEventStore implements EventStore {
   private readonly statements: ReturnType<typeof statements>;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.statements = statements(db);
+  constructor(
+    private readonly db: Kysely<Database>,
+    dialect: Dialect,
+  ) {
+    this.statements = statements(db, dialect);
   }
 
   async append(events: readonly TrackedEvent[]): Promise<void> {
-    const { insertEvent, addDay, addValue } = this.statements;
+    const { insertEvents, addDay, addValue } = this.statements;
     const rollup = rollUp(events);
     await this.db.transaction().execute(async (trx) => {
-      for (const event of events) await insertEvent.run(trx, toRow(event));
+      await insertEvents.run(trx, events.map(toRow));
       for (const day of rollup.days) await addDay.run(trx, day.siteId, day.day, day.humans, day.bots);
       for (const value of rollup.values) await addValue.run(trx, value.siteId, value.dimension, value.day, value.value, value.events);
     });

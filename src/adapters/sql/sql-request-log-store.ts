@@ -7,7 +7,9 @@ import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { DAY_MS } from '../../lib/utc-days.js';
 import { newestFirstPage } from './keyset.js';
 import { inLockOrder } from './lock-order.js';
-import { arg, PreparedInsert, PreparedQuery } from './prepared.js';
+import { BulkInsert, type ColumnType } from './bulk-insert.js';
+import type { Dialect } from './migrations.js';
+import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 type LogRow = Omit<Selectable<Database['request_logs']>, 'seq'>;
@@ -70,10 +72,29 @@ function summarize(entries: readonly RequestLogEntry[]) {
   return keys;
 }
 
-/** The batch's statements, compiled once: a batch runs them once per row, key and minute. */
-function batchStatements(db: Kysely<Database>) {
+const LOG_COLUMNS: ReadonlyArray<readonly [keyof LogRow, ColumnType]> = [
+  ['id', 'text'],
+  ['account_id', 'text'],
+  ['key_id', 'text'],
+  ['mode', 'text'],
+  ['time', 'bigint'],
+  ['method', 'text'],
+  ['route', 'text'],
+  ['path', 'text'],
+  ['status', 'integer'],
+  ['error_code', 'text'],
+  ['duration_ms', 'double precision'],
+  ['ip', 'text'],
+  ['referrer', 'text'],
+  ['user_agent', 'text'],
+  ['credits', 'integer'],
+  ['accepted', 'integer'],
+];
+
+/** The batch's statements, compiled once: a batch runs the first once and the others once per key and minute. */
+function batchStatements(db: Kysely<Database>, dialect: Dialect) {
   return {
-    insertLog: new PreparedInsert<LogRow>(db, 'request_logs', Object.keys(toRow({} as RequestLogEntry)) as Array<keyof LogRow>),
+    insertLogs: new BulkInsert<LogRow>(dialect, 'request_logs', LOG_COLUMNS),
     addMinute: new PreparedQuery(
       db
         .insertInto('key_usage')
@@ -102,14 +123,17 @@ function matching<O>(query: SelectQueryBuilder<Database, 'request_logs', O>, { a
 export class SqlRequestLogStore implements RequestLogStore {
   private readonly batch: ReturnType<typeof batchStatements>;
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.batch = batchStatements(db);
+  constructor(
+    private readonly db: Kysely<Database>,
+    dialect: Dialect,
+  ) {
+    this.batch = batchStatements(db, dialect);
   }
 
   async append(entries: readonly RequestLogEntry[]): Promise<void> {
-    const { insertLog, addMinute, addTotal } = this.batch;
+    const { insertLogs, addMinute, addTotal } = this.batch;
     await this.db.transaction().execute(async (trx) => {
-      for (const entry of entries) await insertLog.run(trx, toRow(entry));
+      await insertLogs.run(trx, entries.map(toRow));
       for (const [keyId, usage] of inLockOrder(summarize(entries))) {
         for (const [minute, count] of inLockOrder(usage.minutes)) await addMinute.run(trx, keyId, minute, count);
         await addTotal.run(trx, keyId, usage.accepted);

@@ -2,6 +2,7 @@ import { sql, type Insertable, type Kysely, type Selectable, type Transaction, t
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, Millis, Site, User } from '../../core/model.js';
 import type { AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store } from '../../core/ports.js';
+import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
@@ -272,14 +273,15 @@ export class SqlStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly keyChanges: KeyChangeSignal,
+    dialect: Dialect,
   ) {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
     this.keys = new SqlKeyStore(db);
     this.sessions = new SqlSessionStore(db);
     this.audit = new SqlAuditStore(db);
-    this.requestLogs = new SqlRequestLogStore(db);
-    this.events = new SqlEventStore(db);
+    this.requestLogs = new SqlRequestLogStore(db, dialect);
+    this.events = new SqlEventStore(db, dialect);
   }
 
   async ping(): Promise<void> {

@@ -71,5 +71,5 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
     if (connection.inTransaction) connection.exec('ROLLBACK');
     throw error;
   }
-  return new SqlStore(db, new SqliteKeyChangeSignal(connection));
+  return new SqlStore(db, new SqliteKeyChangeSignal(connection), 'sqlite');
 }

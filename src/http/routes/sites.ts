@@ -35,7 +35,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     },
     async (request) => {
       const { accountId } = request.apiKey;
-      const [sites, events] = await Promise.all([services.sites.listSites(accountId), services.events.eventsThisMonth(accountId)]);
+      const [sites, events] = await Promise.all([services.sites.listSites(accountId, request.keysVersion), services.events.eventsThisMonth(accountId)]);
       return inMode(request, { sites: sites.map((site) => siteView(site, events.get(site.id) ?? 0)) });
     },
   );

@@ -1,0 +1,47 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Dialect } from './migrations.js';
+
+/** The PostgreSQL type of a column, which its array parameter is cast to. */
+export type ColumnType = 'text' | 'bigint' | 'integer' | 'double precision';
+
+/** SQLite's statement sizes, in rows: a batch runs as few of these as add up to it. */
+const SQLITE_CHUNKS = [256, 64, 16, 4, 1];
+
+/**
+ * An INSERT of any number of rows in as few statements as the database allows, each with a
+ * text prepared once: on PostgreSQL one statement per batch (one round trip), a parameter per
+ * column holding that column's values, spread by `unnest`; on SQLite multi-row VALUES lists
+ * of a few fixed sizes (measured faster than one JSON parameter spread by `json_each`).
+ */
+export class BulkInsert<Row> {
+  private readonly names: ReadonlyArray<keyof Row & string>;
+  private readonly postgresText: string;
+  private readonly sqliteTexts: Map<number, string>;
+
+  constructor(
+    private readonly dialect: Dialect,
+    table: string,
+    columns: ReadonlyArray<readonly [keyof Row & string, ColumnType]>,
+  ) {
+    this.names = columns.map(([name]) => name);
+    const head = `insert into ${table} (${this.names.join(', ')})`;
+    this.postgresText = `${head} select * from unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+    const tuple = `(${this.names.map(() => '?').join(', ')})`;
+    this.sqliteTexts = new Map(SQLITE_CHUNKS.map((rows) => [rows, `${head} values ${Array(rows).fill(tuple).join(', ')}`]));
+  }
+
+  async run(db: Kysely<any>, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await db.executeQuery(CompiledQuery.raw(this.postgresText, this.names.map((name) => rows.map((row) => row[name]))));
+      return;
+    }
+    let at = 0;
+    for (const size of SQLITE_CHUNKS) {
+      for (; rows.length - at >= size; at += size) {
+        const parameters = rows.slice(at, at + size).flatMap((row) => this.names.map((name) => row[name]));
+        await db.executeQuery(CompiledQuery.raw(this.sqliteTexts.get(size)!, parameters));
+      }
+    }
+  }
+}
