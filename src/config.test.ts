@@ -15,6 +15,9 @@ describe('configuration', () => {
     expect(config.collectLimits).toEqual({ sitePerSecond: 100, ipPerSecond: 20 });
     expect(loadConfig({ COLLECT_SITE_PER_SECOND: '5', COLLECT_IP_PER_SECOND: '2' }, cwd).collectLimits).toEqual({ sitePerSecond: 5, ipPerSecond: 2 });
     expect(() => loadConfig({ COLLECT_IP_PER_SECOND: '0' }, cwd)).toThrow(/COLLECT_IP_PER_SECOND/);
+    expect(config).toMatchObject({ signupIpLimit: 10, signupIpWindowSeconds: 3600 });
+    expect(loadConfig({ SIGNUP_IP_LIMIT: '3', SIGNUP_IP_WINDOW_S: '60' }, cwd)).toMatchObject({ signupIpLimit: 3, signupIpWindowSeconds: 60 });
+    expect(() => loadConfig({ SIGNUP_IP_LIMIT: '0' }, cwd)).toThrow(/SIGNUP_IP_LIMIT/);
     expect(Object.isFrozen(config)).toBe(true);
   });
 

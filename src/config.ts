@@ -35,6 +35,9 @@ export interface Config {
   authFailLimit: number;
   authFailWindowSeconds: number;
   authBlockSeconds: number;
+  /** Sign-ups admitted per client IP within the window (SIGNUP_IP_LIMIT, SIGNUP_IP_WINDOW_S). */
+  signupIpLimit: number;
+  signupIpWindowSeconds: number;
   plansFile: string | undefined;
   logLevel: string;
   /** Tracking hits admitted per rolling second (SPEC §6). */
@@ -210,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authFailLimit: integer(merged, 'AUTH_FAIL_LIMIT', 10, 1, 1_000_000),
     authFailWindowSeconds: integer(merged, 'AUTH_FAIL_WINDOW_S', 60, 1, 86_400),
     authBlockSeconds: integer(merged, 'AUTH_BLOCK_S', 900, 1, 7 * 86_400),
+    signupIpLimit: integer(merged, 'SIGNUP_IP_LIMIT', 10, 1, 1_000_000),
+    signupIpWindowSeconds: integer(merged, 'SIGNUP_IP_WINDOW_S', 3600, 1, 7 * 86_400),
     plansFile: merged.PLANS_FILE ? resolve(cwd, merged.PLANS_FILE) : undefined,
     logLevel,
     collectLimits: Object.freeze({

@@ -3,6 +3,7 @@ import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.j
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from './adapters/memory/memory-report-limiter.js';
 import { MemoryTokenIssueLimiter } from './adapters/memory/memory-token-issue-limiter.js';
+import { MemorySignupLimiter } from './adapters/memory/memory-signup-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
@@ -10,6 +11,7 @@ import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limit
 import { RedisReportLimiter } from './adapters/redis/redis-report-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
 import { RedisTokenIssueLimiter } from './adapters/redis/redis-token-issue-limiter.js';
+import { RedisSignupLimiter } from './adapters/redis/redis-signup-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from './adapters/webhook/http-webhook-transport.js';
@@ -17,7 +19,7 @@ import { HttpPublicKeySource } from './adapters/http/http-public-key-source.js';
 import type { Config, RedisConfig } from './config.js';
 import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
+import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, SignupLimiter, SignupPolicy, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
@@ -27,6 +29,7 @@ interface Limiters {
   collectLimiter: CollectLimiter;
   reportLimiter: ReportLimiter;
   tokenIssueLimiter: TokenIssueLimiter;
+  signupLimiter: SignupLimiter;
 }
 
 /** SPEC §9: at most 10 leak reports per client IP per minute. */
@@ -37,6 +40,11 @@ function failedAuthPolicy(config: Config): FailedAuthPolicy {
   return { limit: config.authFailLimit, windowMs: config.authFailWindowSeconds * 1000, blockMs: config.authBlockSeconds * 1000 };
 }
 
+/** SPEC §7's sign-up throttle as configured (SIGNUP_IP_LIMIT, SIGNUP_IP_WINDOW_S). */
+function signupPolicy(config: Config): SignupPolicy {
+  return { limit: config.signupIpLimit, windowMs: config.signupIpWindowSeconds * 1000 };
+}
+
 /** In-process limiter state: exact for one process, which is what the embedded default runs. */
 function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
   return {
@@ -45,6 +53,7 @@ function memoryLimiters(config: Config, store: Store, clock: Clock): Limiters {
     collectLimiter: new MemoryCollectLimiter(clock),
     reportLimiter: new MemoryReportLimiter(REPORT_LIMITS, clock),
     tokenIssueLimiter: new MemoryTokenIssueLimiter(clock),
+    signupLimiter: new MemorySignupLimiter(signupPolicy(config), clock),
   };
 }
 
@@ -56,6 +65,7 @@ function redisLimiters(config: Config, redis: RedisClient, prefix: string, store
     collectLimiter: new RedisCollectLimiter(redis, { prefix }, clock),
     reportLimiter: new RedisReportLimiter(redis, { ...REPORT_LIMITS, prefix }, clock),
     tokenIssueLimiter: new RedisTokenIssueLimiter(redis, { prefix }, clock),
+    signupLimiter: new RedisSignupLimiter(redis, { ...signupPolicy(config), prefix }, clock),
   };
 }
 

@@ -111,7 +111,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keygate-test-'));
   // A server given another's DATABASE_URL shares that database (a second instance) and leaves it be.
   const backend = options.env?.DATABASE_URL === undefined ? await backendEnv(dataDir) : {};
-  const env: Record<string, string> = { DATA_DIR: dataDir, ...backend, ...options.env };
+  // Every test signs up from 127.0.0.1: the sign-up throttle is the concern of the tests that set it.
+  const env: Record<string, string> = { DATA_DIR: dataDir, SIGNUP_IP_LIMIT: '1000', ...backend, ...options.env };
   if (options.plans) {
     env.PLANS_FILE = join(dataDir, 'plans.json');
     writeFileSync(env.PLANS_FILE, JSON.stringify(options.plans));

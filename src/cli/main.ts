@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { KeygateError, invalid, type ErrorCode } from '../core/errors.js';
+import { parseExpiry } from '../core/api-keys.js';
 import type { Quotas } from '../core/model.js';
 import type { Services } from '../core/services.js';
 import { requestLogView } from '../core/request-logs.js';
@@ -33,10 +34,7 @@ function optionalInteger(values: Values, name: string): number | undefined {
 
 function optionalTime(values: Values, name: string): number | undefined {
   const raw = values[name];
-  if (raw === undefined) return undefined;
-  const ms = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(ms)) throw invalid(`--${name}`, 'must be an ISO 8601 time such as 2027-01-31T00:00:00Z');
-  return ms;
+  return typeof raw === 'string' ? parseExpiry(`--${name}`, raw) : undefined;
 }
 
 function list(values: Values, name: string): string[] | undefined {

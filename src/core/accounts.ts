@@ -1,13 +1,13 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { hashPassword } from '../lib/password.js';
+import { textProblem } from '../lib/text.js';
 import { KeygateError, invalid } from './errors.js';
 import type { Account } from './model.js';
+import { checkPasswordForm, checkPasswordStrength, newPasswordHash } from './passwords.js';
 import type { Plan, PlanTable } from './plans.js';
 import type { Store } from './ports.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const MIN_PASSWORD_LENGTH = 10;
 
 export interface AccountServiceOptions {
   store: Store;
@@ -22,8 +22,15 @@ export function canonicalEmail(email: string): string {
 
 function normalizeEmail(email: string): string {
   const normalized = canonicalEmail(email);
-  if (normalized.length > 254 || !EMAIL.test(normalized)) throw invalid('email', 'must be an email address');
+  if (normalized.length > 254 || !EMAIL.test(normalized) || textProblem(normalized)) throw invalid('email', 'must be an email address');
   return normalized;
+}
+
+/** The cheap checks of new credentials (no hashing, no estimate): the canonical email, or VALIDATION_ERROR. */
+export function checkCredentialsForm(input: { email: string; password: string }): string {
+  const email = normalizeEmail(input.email);
+  checkPasswordForm(input.password);
+  return email;
 }
 
 export class AccountService {
@@ -36,13 +43,12 @@ export class AccountService {
   }
 
   async createAccount(input: { email: string; password: string; plan?: string }): Promise<{ accountId: string; userId: string }> {
-    const email = normalizeEmail(input.email);
-    if (input.password.length < MIN_PASSWORD_LENGTH) throw invalid('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    if (input.password.length > 1024) throw invalid('password', 'must be at most 1024 characters');
+    const email = checkCredentialsForm(input);
+    checkPasswordStrength(input.password, email);
     const plan = this.planNamed(input.plan ?? 'free');
     const now = this.opts.clock.now();
     const account: Account = { id: newId('acct'), plan: plan.name, createdAt: now };
-    const user = { id: newId('user'), accountId: account.id, email, passwordHash: await hashPassword(input.password), createdAt: now };
+    const user = { id: newId('user'), accountId: account.id, email, passwordHash: await newPasswordHash(input.password), createdAt: now };
     if ((await this.opts.store.accounts.create(account, user)) === 'EMAIL_TAKEN') {
       throw new KeygateError('EMAIL_TAKEN', `An account with the email ${email} already exists`);
     }

@@ -3,6 +3,7 @@ import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from '../adapters/memory/memory-report-limiter.js';
 import { MemoryTokenIssueLimiter } from '../adapters/memory/memory-token-issue-limiter.js';
+import { MemorySignupLimiter } from '../adapters/memory/memory-signup-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from '../adapters/webhook/http-webhook-transport.js';
@@ -26,6 +27,7 @@ beforeEach(async () => {
   const webhookTransport = new HttpWebhookTransport({ allowPrivate: false });
   const webhookDelivery = { retryScheduleSeconds: [1], timeoutMs: 1000 };
   const reportLimiter = new MemoryReportLimiter({ perIp: 10, windowMs: 60_000 }, clock);
+  const signupLimiter = new MemorySignupLimiter({ limit: 10, windowMs: 3_600_000 }, clock);
   const tokenIssueLimiter = new MemoryTokenIssueLimiter(clock);
   services = createServices({
     store,
@@ -35,6 +37,7 @@ beforeEach(async () => {
     collectLimiter,
     collectLimits,
     reportLimiter,
+    signupLimiter,
     tokenIssueLimiter,
     tokensPerMinute: 20,
     clock,
@@ -188,6 +191,32 @@ describe('rotation', () => {
     const only = await services.keys.createKey(account, { name: 'only' });
     expect((await refusal(services.keys.createKey(account, { name: 'second' }))).code).toBe('PLAN_LIMIT');
     await expect(services.keys.rotateKey(only.key.id, 'operator', { graceSeconds: 60 })).resolves.toBeDefined();
+  });
+
+  it('refuses to rotate a key in its grace period again, leaving its end where it was', async () => {
+    const old = await services.keys.createKey(account, { name: 'prod' });
+    await services.keys.rotateKey(old.key.id, 'operator', { graceSeconds: 7 * 86_400 });
+    clock.advance(86_400_000);
+    const refused = await refusal(services.keys.rotateKey(old.key.id, 'operator', { graceSeconds: 7 * 86_400 }));
+    expect(refused.code).toBe('VALIDATION_ERROR');
+    expect(refused.message).toMatch(/^key: "prod" is in the grace period of a rotation until /);
+    const kept = await services.keys.getKey(old.key.id, 'operator');
+    expect(kept.revokedAt).toBe(old.key.createdAt + 7 * 86_400_000);
+    expect((await services.keys.listKeys(account)).map((key) => key.name).sort()).toEqual(['prod', 'prod (rotated)']);
+  });
+
+  it('keeps rotations with grace within the plan limit: keys in grace count, the rotated key is spared once', async () => {
+    await services.accounts.setPlan(account, 'tiny');
+    const first = await services.keys.createKey(account, { name: 'only' });
+    const second = await services.keys.rotateKey(first.key.id, 'operator', { graceSeconds: 7 * 86_400 });
+    // The replacement cannot start another grace while its predecessor's runs: that would be a second key over the limit.
+    expect((await refusal(services.keys.rotateKey(second.key.id, 'operator', { graceSeconds: 60 }))).code).toBe('PLAN_LIMIT');
+    expect((await refusal(services.keys.createKey(account, { name: 'another' }))).code).toBe('PLAN_LIMIT');
+    // A rotation without grace adds no live key, so a leaked key can always be replaced at once.
+    const third = await services.keys.rotateKey(second.key.id, 'operator');
+    expect((await services.keys.listKeys(account)).map((key) => key.id).sort()).toEqual([first.key.id, third.key.id].sort());
+    clock.advance(7 * 86_400_000);
+    await expect(services.keys.rotateKey(third.key.id, 'operator', { graceSeconds: 60 })).resolves.toBeDefined();
   });
 
   it('refuses a grace period over 7 days or negative', async () => {

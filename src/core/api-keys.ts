@@ -1,6 +1,8 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { DEFAULT_KEY_PREFIX, generateApiKey, hashApiKey, keyPrefix, type KeyMode } from '../lib/key-format.js';
+import { textProblem } from '../lib/text.js';
+import { timeOfIso } from '../lib/utc-days.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
@@ -55,6 +57,8 @@ function checkLabel(field: string, value: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed.length < 1 || trimmed.length > max) throw invalid(field, `must be 1-${max} characters`);
   if (CONTROL_CHARS.test(trimmed)) throw invalid(field, 'must not contain control characters');
+  const problem = textProblem(trimmed);
+  if (problem) throw invalid(field, problem);
   return trimmed;
 }
 
@@ -67,6 +71,16 @@ function checkQuotas(quotas: Quotas = {}): Quotas {
     out[window] = value;
   }
   return out;
+}
+
+/**
+ * An expiry as people and scripts write it (the CLI's --expires, the dashboard's expires_at):
+ * a strict ISO 8601 date-time, so that every entry point refuses 2099-02-30 alike.
+ */
+export function parseExpiry(field: string, text: string): Millis {
+  const ms = timeOfIso(text);
+  if (ms === undefined) throw invalid(field, 'must be an ISO 8601 date-time that exists, such as 2027-01-31T00:00:00Z');
+  return ms;
 }
 
 /** Validates and normalises the settings present in `input`; absent ones stay absent. */
@@ -91,6 +105,11 @@ function refusal(outcome: Exclude<GuardedWrite, 'ok'>, name: string, planName: s
   return outcome === 'NAME_TAKEN'
     ? nameTaken(name)
     : new KeygateError('PLAN_LIMIT', `The ${planName} plan allows ${maxKeys} API keys; revoke one or upgrade the plan to create more`);
+}
+
+/** A key whose rotation already set its end: it works until then and turns no more. */
+function inGrace(key: ApiKey): KeygateError {
+  return invalid('key', `${JSON.stringify(key.name)} is in the grace period of a rotation until ${new Date(key.revokedAt!).toISOString()}; rotate its replacement instead`);
 }
 
 export class ApiKeyService {
@@ -214,7 +233,9 @@ export class ApiKeyService {
 
   /**
    * Issues a replacement with the same category, mode, expiry, quotas and restrictions;
-   * the old key works for `graceSeconds` more (0 = revoked now). Allowed at the plan's key limit.
+   * the old key works for `graceSeconds` more (0 = revoked now). A key turns once: one in its
+   * grace period cannot be rotated again. Allowed at the plan's key limit, where the old key's
+   * grace is the one live key over it: other keys in grace count toward the limit.
    */
   async rotateKey(keyId: string, scope: KeyScope, options: { graceSeconds?: number; name?: string } = {}, actor: Actor = 'operator'): Promise<IssuedKey> {
     const graceSeconds = options.graceSeconds ?? 0;
@@ -222,6 +243,7 @@ export class ApiKeyService {
       throw invalid('grace_seconds', `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (7 days)`);
     }
     const old = await this.getKey(keyId, scope);
+    if (old.revokedAt !== null) throw inGrace(old);
     const plan = await this.opts.accounts.planOf(old.accountId);
     const suffix = ' (rotated)';
     const name = options.name === undefined ? old.name.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix : checkLabel('name', options.name, MAX_NAME_LENGTH);
@@ -231,11 +253,18 @@ export class ApiKeyService {
     const revokeOldAt = now + graceSeconds * 1000;
     const events = this.opts.webhookEvents;
     // The old key's revocation is announced when it takes effect: its event is written now, due then.
-    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, revokeOldAt, now, [
+    const outcome = await this.opts.store.keys.rotate(old.id, issued.key, revokeOldAt, now, plan.maxKeys, [
       events.keyEvent('key.rotated', old, { replacement: keyView(issued.key), grace_seconds: graceSeconds }),
       events.keyEvent('key.created', issued.key),
       events.keyEvent('key.revoked', old, { reason: 'rotation' }, revokeOldAt),
     ]);
+    if (outcome === 'NOT_ROTATABLE') throw inGrace(await this.getKey(keyId, scope)); // NOT_FOUND if revoked meanwhile
+    if (outcome === 'PLAN_LIMIT') {
+      throw new KeygateError(
+        'PLAN_LIMIT',
+        `The ${plan.name} plan allows ${plan.maxKeys} API keys, and keys in a rotation's grace period count: rotate with no grace period, or revoke a key first`,
+      );
+    }
     if (outcome !== 'ok') throw refusal(outcome, name, plan.name, plan.maxKeys);
     await this.announce();
     await this.audit(actor, 'key.rotated', old, { replacement_id: issued.key.id, replacement_name: name, grace_seconds: graceSeconds });

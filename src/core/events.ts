@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import { isId } from '../lib/ids.js';
+import { truncateText } from '../lib/text.js';
 import { DAY_MS, dayOf, dayOfDate } from '../lib/utc-days.js';
 import { botName } from './bots.js';
 import { ChangeCache } from './change-cache.js';
@@ -10,7 +11,7 @@ import type { CollectLimiter, CollectLimits, DayCount, DayRange, Store, TrackedE
 import type { Site } from './model.js';
 import type { SiteService } from './sites.js';
 
-/** Longest `url` and `referrer` a hit may carry. */
+/** Longest `url` and `referrer` stored: longer ones are cut to it, not refused (SPEC §6). */
 export const MAX_URL_LENGTH = 2048;
 /** Raw events are kept this long for inspection; counts and stats read the rollups, kept for good. */
 const RAW_EVENT_RETENTION_DAYS = 30;
@@ -103,9 +104,9 @@ export class EventService {
       accountId: site.accountId,
       siteId: site.id,
       time: this.opts.clock.now(),
-      url: hit.url,
-      path: url.pathname,
-      referrer: hit.referrer || null,
+      url: truncateText(hit.url, MAX_URL_LENGTH),
+      path: truncateText(url.pathname, MAX_URL_LENGTH),
+      referrer: hit.referrer ? truncateText(hit.referrer, MAX_URL_LENGTH) : null,
       referrerHost: referrer?.hostname || null,
       userAgent: sender.userAgent?.slice(0, MAX_USER_AGENT) || null,
       bot: botName(sender.userAgent),

@@ -35,12 +35,18 @@ export interface KeyStore {
    * of them has the same name. `maxKeys` null skips the count (rotation, unlimited plans).
    */
   insertGuarded(key: ApiKey, maxKeys: number | null, now: Millis, events?: readonly WebhookEvent[]): Promise<GuardedWrite>;
-  /** Inserts `replacement` and sets `revokedAt` of `oldId` in one transaction. */
-  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, events?: readonly WebhookEvent[]): Promise<GuardedWrite>;
+  /**
+   * In one transaction: sets `revokedAt` of `oldId` and inserts `replacement`. Refused with
+   * NOT_ROTATABLE when the old key is revoked or already in a rotation's grace period (its end
+   * only ever moves earlier), and with PLAN_LIMIT when the old key stays live (`revokeOldAt` >
+   * `now`) while the account's other live keys, those in grace included, already number `maxKeys`.
+   */
+  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, maxKeys: number | null, events?: readonly WebhookEvent[]): Promise<GuardedWrite | 'NOT_ROTATABLE'>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
   list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]>;
+  /** Writes the changes given (and `events` with them); a `revokedAt` only ever moves a key's revocation earlier. */
   update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>, events?: readonly WebhookEvent[]): Promise<void>;
   /**
    * Revokes the key at `leak.at` and records the leak, unless it is already revoked by then
@@ -146,6 +152,18 @@ export interface FailedAuthLimiter {
   isBlocked(ip: string): Promise<boolean>;
   /** Counts one failure; returns true when this failure started a block. */
   recordFailure(ip: string): Promise<boolean>;
+}
+
+/** How many sign-ups a client IP may make in a rolling window (SPEC §7's throttled sign-up). */
+export interface SignupPolicy {
+  limit: number;
+  windowMs: number;
+}
+
+/** Sign-ups per client IP over a rolling window, counted on every instance alike. */
+export interface SignupLimiter {
+  /** Counts one sign-up of `ip` unless the policy's limit already fell within the window; false when refused (and not counted). */
+  admit(ip: string): Promise<boolean>;
 }
 
 /** The limits checks 7–9 apply to one request; null means unlimited. */

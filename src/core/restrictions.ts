@@ -47,6 +47,14 @@ function parseCidr(entry: string): { address: string; prefix: number; family: 'i
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
+const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** A host an Origin can carry, as the URL parser writes it: a DNS name, an IPv4 address or a bracketed IPv6 one. */
+function isHostName(host: string): boolean {
+  if (host.startsWith('[') || isIP(host) !== 0) return true;
+  return host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label));
+}
+
 function parseOriginPattern(entry: string): OriginPattern | undefined {
   const wildcard = /^[a-z][a-z0-9+.-]*:\/\/\*\./i.test(entry);
   let url: URL;
@@ -57,6 +65,8 @@ function parseOriginPattern(entry: string): OriginPattern | undefined {
   }
   if (url.origin === 'null' || url.pathname.replace(/\/$/, '') !== '' || url.search || url.hash || url.username) return undefined;
   const host = wildcard ? url.hostname.slice('wildcard.'.length) : url.hostname;
+  // The URL parser takes `https://*` (host "*"), which no Origin header can ever match.
+  if (!isHostName(host)) return undefined;
   return { protocol: url.protocol, port: url.port, host, wildcard };
 }
 

@@ -8,7 +8,7 @@ import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import { LeakService } from './leaks.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, Store, TokenIssueLimiter, UsageLimiter, WebhookTransport } from './ports.js';
+import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, SignupLimiter, Store, TokenIssueLimiter, UsageLimiter, WebhookTransport } from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
 import { ScannerKeyring } from './scanner-keyring.js';
@@ -74,6 +74,7 @@ export interface ServiceParts {
   tokenIssueLimiter: TokenIssueLimiter;
   /** OAuth tokens a key may obtain per rolling minute. */
   tokensPerMinute: number;
+  signupLimiter: SignupLimiter;
   clock: Clock;
   /** SPEC §2's KEY_PREFIX; `sk` unless configured. */
   keyPrefix?: string;
@@ -89,7 +90,8 @@ export interface ServiceParts {
 }
 
 export function createServices(parts: ServiceParts): Services {
-  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, tokenIssueLimiter, tokensPerMinute, clock, keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
+  const { store, plans, failedAuth, limiter, collectLimiter, collectLimits, reportLimiter, tokenIssueLimiter, tokensPerMinute, signupLimiter, clock } = parts;
+  const { keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
   const webhookEvents = new WebhookEvents({ store: store.webhooks, clock });
@@ -118,7 +120,7 @@ export function createServices(parts: ServiceParts): Services {
     sites,
     events,
     keys,
-    sessions: new SessionService({ store, accounts, failedAuth, audit, webhookEvents, clock }),
+    sessions: new SessionService({ store, accounts, failedAuth, signupLimiter, audit, webhookEvents, clock }),
     accessTokens,
     audit,
     gate: new RequestGate({ authenticator, limiter }),

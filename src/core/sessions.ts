@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { hashPassword, verifyPassword } from '../lib/password.js';
 import { DAY_MS } from '../lib/utc-days.js';
-import { canonicalEmail, type AccountService } from './accounts.js';
+import { canonicalEmail, checkCredentialsForm, type AccountService } from './accounts.js';
 import type { AuditLog } from './audit.js';
 import { KeygateError } from './errors.js';
 import type { Account, Millis } from './model.js';
-import type { FailedAuthLimiter, Store } from './ports.js';
+import { newPasswordHash, passwordMatches } from './passwords.js';
+import type { FailedAuthLimiter, SignupLimiter, Store } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
 
 /** A session lasts 30 days from sign-in, however active (absolute expiry); signing in again starts a new one. */
@@ -36,6 +36,7 @@ export interface SessionServiceOptions {
   store: Store;
   accounts: AccountService;
   failedAuth: FailedAuthLimiter;
+  signupLimiter: SignupLimiter;
   audit: AuditLog;
   webhookEvents: WebhookEvents;
   clock: Clock;
@@ -52,10 +53,27 @@ export class SessionService {
 
   constructor(private readonly opts: SessionServiceOptions) {}
 
-  /** Creates an account on the free plan with its first user, and signs that user in. */
-  async signUp({ email, password }: Credentials): Promise<SignedIn> {
-    const { accountId, userId } = await this.opts.accounts.createAccount({ email, password });
-    return this.start({ user: { id: userId, email: canonicalEmail(email) }, account: await this.opts.accounts.getAccount(accountId) });
+  /**
+   * Creates an account on the free plan with its first user, and signs that user in.
+   * Throttled per client IP: a refusal counts against `ip` like a failed sign-in. An email
+   * that already has an account is never named as such: the sign-up is answered as a
+   * sign-in with these credentials would be (signed in with its password; otherwise
+   * INVALID_CREDENTIALS, counted against `ip`).
+   */
+  async signUp(credentials: Credentials, ip: string, previousSessionId?: string): Promise<SignedIn> {
+    // The form first (cheap, and a typo should not use up the IP's sign-ups), then the throttle, then the costly work.
+    const email = checkCredentialsForm(credentials);
+    if (!(await this.opts.signupLimiter.admit(ip))) {
+      await this.opts.failedAuth.recordFailure(ip);
+      throw new KeygateError('RATE_LIMITED', 'Too many sign-ups from your network; try again later');
+    }
+    const created = await this.opts.accounts.createAccount(credentials).catch((error: unknown) => {
+      if (error instanceof KeygateError && error.code === 'EMAIL_TAKEN') return undefined;
+      throw error;
+    });
+    if (!created) return this.signIn(credentials, ip, previousSessionId);
+    if (previousSessionId !== undefined) await this.signOut(previousSessionId);
+    return this.start({ user: { id: created.userId, email }, account: await this.opts.accounts.getAccount(created.accountId) });
   }
 
   /**
@@ -66,7 +84,7 @@ export class SessionService {
   async signIn({ email, password }: Credentials, ip: string, previousSessionId?: string): Promise<SignedIn> {
     if (previousSessionId !== undefined) await this.signOut(previousSessionId);
     const user = await this.opts.store.accounts.findUserByEmail(canonicalEmail(email));
-    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
+    const valid = await passwordMatches(password, user?.passwordHash ?? (await this.dummy()));
     if (!user || !valid) {
       // A block is announced to the account of the user whose password was tried; an unknown email names no account.
       if ((await this.opts.failedAuth.recordFailure(ip)) && user) {
@@ -109,7 +127,11 @@ export class SessionService {
   }
 
   private dummy(): Promise<string> {
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    // Made in the sign-in lane (it stands in for a stored hash), and made again if that failed.
+    this.dummyHash ??= newPasswordHash(randomBytes(16).toString('hex'), 'high').catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
     return this.dummyHash;
   }
 }

@@ -21,6 +21,7 @@ import { reportLeakRoutes } from './routes/report-leak.js';
 import { secretScanningRoutes } from './routes/secret-scanning.js';
 import { oauthRoutes, TOKEN_PATH } from './routes/oauth.js';
 import { siteRoutes } from './routes/sites.js';
+import { rejectUnstorableText } from './text-fields.js';
 import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
 
@@ -99,6 +100,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     request.log.error({ err: error }, 'storage cannot take the work now');
     return sendError(reply, 'NOT_READY', 'Storage is unavailable (full, read-only or unreachable); try again later');
   });
+  app.addHook('preValidation', rejectUnstorableText);
 
   await app.register(swagger, {
     openapi: {

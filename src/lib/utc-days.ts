@@ -25,3 +25,16 @@ export function monthOf(ms: number): { from: number; to: number } {
   const next = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
   return { from: dayOf(first), to: dayOf(next) - 1 };
 }
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+/**
+ * The instant an ISO 8601 / RFC 3339 date-time names (`2027-01-31T00:00:00Z`, an offset
+ * such as `+02:00` instead of `Z`), or undefined for anything else: a day that does not exist
+ * (`2099-02-30`, which Date.parse would roll over into March) included.
+ */
+export function timeOfIso(text: string): number | undefined {
+  const match = DATE_TIME.exec(text);
+  if (!match || dayOfDate(match[1]!) === undefined) return undefined;
+  return Date.parse(text);
+}

@@ -144,6 +144,15 @@ describe.concurrent('admin create-key', () => {
     expect(issued.expires_at).toBe('2099-01-31T00:00:00.000Z');
   });
 
+  it('refuses what the dashboard refuses: a day that does not exist, an origin that can never match', async () => {
+    const account = await newAccount();
+    const rolled = await cli.refused('create-key', '--account', account, '--name', 'feb', '--expires', '2099-02-30T00:00:00Z');
+    expect(rolled).toEqual({ code: 'VALIDATION_ERROR', error: '--expires: must be an ISO 8601 date-time that exists, such as 2027-01-31T00:00:00Z' });
+    const star = await cli.refused('create-key', '--account', account, '--name', 'star', '--allow-referrer', 'https://*');
+    expect(star.code).toBe('VALIDATION_ERROR');
+    expect(star.error).toMatch(/^restrictions\.referrers: "https:\/\/\*" is not an origin/);
+  });
+
   it('accepts quotas and restrictions, and the server enforces the restrictions', async () => {
     const account = await newAccount();
     const issued = await newKey(

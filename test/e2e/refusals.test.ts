@@ -32,7 +32,7 @@ describe('the dashboard refuses clearly', () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 
-  it('says why a sign-up is refused: short password, email taken', async () => {
+  it('says why a sign-up is refused: a short password, a guessable one under the field, another password for a registered email', async () => {
     const page = await dashboard.newPage();
     const email = newEmail();
     await page.goto('/signup');
@@ -41,13 +41,18 @@ describe('the dashboard refuses clearly', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('at least 10 characters');
 
+    await page.getByLabel('Password').fill('1234567890');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('Password is too easy to guess: This is a frequently used password.').waitFor();
+    await expect(page.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe('true');
+
     expect((await dashboardApi(page, 'POST', '/signup', { email, password: PASSWORD })).status).toBe(201);
     await dashboardApi(page, 'POST', '/signout');
     await page.goto('/signup');
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').fill('another long passphrase 7');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('already exists');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('If you already have an account with this email, sign in with its password');
   });
 
   it('shows the free plan\'s site limit once 3 sites exist and offers no way to add a 4th', async () => {

@@ -166,6 +166,20 @@ describe('key lifecycle', () => {
     expect((await server.call('/api/v1/sites', { key: result.body.secret })).status).toBe(200);
   });
 
+  it('keeps a free account within its 3 keys however it rotates: no second turn of a key in grace, no chain of graces', async () => {
+    const client = await signUp(server);
+    const keys = [];
+    for (let i = 0; i < 3; i++) keys.push((await create(client)).key);
+    const week = { grace_seconds: 604_800 };
+    const first = await client.request('POST', `/keys/${keys[0].id}/rotate`, week);
+    expect(first.status, first.text).toBe(201);
+    expectError(await client.request('POST', `/keys/${keys[0].id}/rotate`, week), 400, 'VALIDATION_ERROR', /^key: .* is in the grace period of a rotation until /);
+    expectError(await client.request('POST', `/keys/${first.body.key.id}/rotate`, week), 403, 'PLAN_LIMIT', /keys in a rotation's grace period count/);
+    expectError(await client.request('POST', `/keys/${keys[1].id}/rotate`, week), 403, 'PLAN_LIMIT');
+    const listed = await client.request('GET', '/keys');
+    expect(listed.body.limit).toEqual({ max_keys: 3, used: 4 });
+  });
+
   it('rotates at once without a body, under a new name if given; refuses a grace over 7 days', async () => {
     const { key } = await create(owner);
     expectError(await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 604_801 }), 400, 'VALIDATION_ERROR', /^grace_seconds: /);
@@ -194,6 +208,13 @@ describe('key lifecycle', () => {
     for (let i = 0; i < 4; i++) await server.call('/api/v1/sites', { key: secret });
     const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
     expect(listed.quota_use).toEqual({ total: 3, daily: 3, weekly: 3 });
+  });
+});
+
+describe('validation shared with the CLI', () => {
+  it('refuses an expiry on a day that does not exist and an origin that can never match', async () => {
+    expectError(await owner.request('POST', '/keys', { name: 'feb', expires_at: '2099-02-30T00:00:00Z' }), 400, 'VALIDATION_ERROR', /^expires_at: /);
+    expectError(await owner.request('POST', '/keys', { name: 'star', restrictions: { referrers: ['https://*'] } }), 400, 'VALIDATION_ERROR', /^restrictions\.referrers: "https:\/\/\*" is not an origin/);
   });
 });
 

@@ -289,20 +289,50 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('rotates: revokes the old key at the grace end and inserts the replacement, or neither', async () => {
       await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
       await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
-      expect(await store.keys.rotate('key_1', key('key_3', 'two'), NOW + 1000, NOW)).toBe('NAME_TAKEN');
+      expect(await store.keys.rotate('key_1', key('key_3', 'two'), NOW + 1000, NOW, null)).toBe('NAME_TAKEN');
       expect((await store.keys.find('key_1'))?.revokedAt).toBeNull();
       expect(await store.keys.find('key_3')).toBeUndefined();
 
-      expect(await store.keys.rotate('key_1', key('key_3', 'one (rotated)'), NOW + 1000, NOW)).toBe('ok');
+      expect(await store.keys.rotate('key_1', key('key_3', 'one (rotated)'), NOW + 1000, NOW, null)).toBe('ok');
       expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW + 1000);
       expect((await store.keys.list('acct_a', NOW + 1000)).map((k) => k.id)).toEqual(['key_2', 'key_3']);
     });
 
-    it('keeps a revocation that committed before a rotation of the same key', async () => {
+    it('rotates a key once: one revoked or in its grace period is refused and keeps its end', async () => {
       await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
       await store.keys.update('key_1', { revokedAt: NOW });
-      expect(await store.keys.rotate('key_1', key('key_2', 'two'), NOW + 60_000, NOW + 1)).toBe('ok');
+      expect(await store.keys.rotate('key_1', key('key_2', 'two'), NOW + 60_000, NOW + 1, null)).toBe('NOT_ROTATABLE');
       expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW);
+      expect(await store.keys.find('key_2')).toBeUndefined();
+
+      await store.keys.insertGuarded(key('key_3', 'three'), null, NOW);
+      expect(await store.keys.rotate('key_3', key('key_4', 'four'), NOW + 60_000, NOW, null)).toBe('ok');
+      expect(await store.keys.rotate('key_3', key('key_5', 'five'), NOW + 120_000, NOW + 1, null)).toBe('NOT_ROTATABLE');
+      expect((await store.keys.find('key_3'))?.revokedAt).toBe(NOW + 60_000);
+      expect(await store.keys.find('key_5')).toBeUndefined();
+    });
+
+    it('moves a revocation only earlier', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), null, NOW);
+      await store.keys.rotate('key_1', key('key_2', 'two'), NOW + 60_000, NOW, null);
+      await store.keys.update('key_1', { revokedAt: NOW + 120_000 });
+      expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW + 60_000);
+      await store.keys.update('key_1', { revokedAt: NOW + 5 });
+      expect((await store.keys.find('key_1'))?.revokedAt).toBe(NOW + 5);
+    });
+
+    it('counts keys in grace toward the limit of a rotation with grace; the rotated key itself is spared once', async () => {
+      await store.keys.insertGuarded(key('key_1', 'one'), 2, NOW);
+      await store.keys.insertGuarded(key('key_2', 'two'), 2, NOW);
+      // At the limit: the rotated key is the one key over it during its grace.
+      expect(await store.keys.rotate('key_1', key('key_3', 'three'), NOW + 60_000, NOW, 2)).toBe('ok');
+      // key_1 in grace counts: another rotation with grace would make a second key over the limit.
+      expect(await store.keys.rotate('key_3', key('key_4', 'four'), NOW + 60_000, NOW, 2)).toBe('PLAN_LIMIT');
+      expect((await store.keys.find('key_3'))?.revokedAt).toBeNull();
+      expect(await store.keys.find('key_4')).toBeUndefined();
+      // Without grace a rotation adds no live key: always allowed.
+      expect(await store.keys.rotate('key_3', key('key_4', 'four'), NOW, NOW, 2)).toBe('ok');
+      expect((await store.keys.list('acct_a', NOW)).map((k) => k.id)).toEqual(['key_1', 'key_2', 'key_4']);
     });
 
     it('revokes a key as leaked once, cutting a rotation grace short, and clears its flag once', async () => {
@@ -582,7 +612,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.keys.insertGuarded(key('key_2', 'two'), 1, NOW, [webhookEvent('evt_refused')])).toBe('PLAN_LIMIT');
       // The same id again: the insert itself fails after the events were written, and the transaction takes them back.
       await expect(store.keys.insertGuarded(key('key_1', 'three'), null, NOW, [webhookEvent('evt_failed')])).rejects.toThrow();
-      expect(await store.keys.rotate('key_1', key('key_3', 'one'), NOW + MINUTE, NOW, [webhookEvent('evt_name_taken', 'key.rotated')])).toBe('NAME_TAKEN');
+      expect(await store.keys.rotate('key_1', key('key_3', 'one'), NOW + MINUTE, NOW, null, [webhookEvent('evt_name_taken', 'key.rotated')])).toBe('NAME_TAKEN');
       await store.keys.update('key_1', { active: false }, [webhookEvent('evt_deactivated', 'key.deactivated')]);
       expect(await store.keys.edit({ ...key('key_1', 'renamed') }, NOW, [webhookEvent('evt_updated', 'key.updated')])).toBe('ok');
       await store.keys.update('key_1', { lastUsedAt: NOW });

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Transaction, type UpdateObject } from 'kysely';
 import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import type { Account, ApiKey, KeyLeak, LeakSource, Millis, Site, User, WebhookEvent } from '../../core/model.js';
 import type { AccessTokenStore, AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
@@ -194,13 +194,15 @@ class SqlKeyStore implements KeyStore {
     });
   }
 
-  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, events: readonly WebhookEvent[] = []): Promise<GuardedWrite> {
+  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, maxKeys: number | null, events: readonly WebhookEvent[] = []): Promise<GuardedWrite | 'NOT_ROTATABLE'> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, replacement.accountId);
-      // The old key is revoked first so that its name is free when the replacement takes it back;
-      // a revocation that committed since the caller read the key stands (no grace reopens it).
-      await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).where(notRevokedAt(now)).execute();
-      const outcome = await this.checkGuards(trx, replacement, null, now);
+      // Only a key that is neither revoked nor in a grace period turns; the old key is revoked
+      // first so that its name is free when the replacement takes it back.
+      const { numUpdatedRows } = await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).where('revoked_at', 'is', null).executeTakeFirst();
+      if (numUpdatedRows === 0n) throw new GuardRefusal('NOT_ROTATABLE');
+      // A grace period keeps the old key working beside its replacement: one more live key, which the limit must leave room for.
+      const outcome = await this.checkGuards(trx, replacement, revokeOldAt > now ? maxKeys : null, now, oldId);
       if (outcome !== 'ok') throw new GuardRefusal(outcome);
       await appendWebhookEvents(trx, events);
       await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
@@ -211,7 +213,8 @@ class SqlKeyStore implements KeyStore {
     });
   }
 
-  private async checkGuards(trx: Transaction<Database>, key: ApiKey, maxKeys: number | null, now: Millis): Promise<GuardedWrite> {
+  /** NAME_TAKEN or PLAN_LIMIT (counting live keys but `key` and `uncounted`) as of `now`, else ok. */
+  private async checkGuards(trx: Transaction<Database>, key: ApiKey, maxKeys: number | null, now: Millis, uncounted?: string): Promise<GuardedWrite> {
     const live = await trx
       .selectFrom('api_keys')
       .select(['id', 'name'])
@@ -219,7 +222,7 @@ class SqlKeyStore implements KeyStore {
       .where(notRevokedAt(now))
       .execute();
     if (live.some((row) => row.name === key.name && row.id !== key.id)) return 'NAME_TAKEN';
-    if (maxKeys !== null && live.length >= maxKeys) return 'PLAN_LIMIT';
+    if (maxKeys !== null && live.filter((row) => row.id !== key.id && row.id !== uncounted).length >= maxKeys) return 'PLAN_LIMIT';
     return 'ok';
   }
 
@@ -244,9 +247,11 @@ class SqlKeyStore implements KeyStore {
   }
 
   async update(id: string, changes: Partial<Pick<ApiKey, 'active' | 'revokedAt' | 'lastUsedAt'>>, events: readonly WebhookEvent[] = []): Promise<void> {
-    const set: Partial<Insertable<Database['api_keys']>> = {};
+    const set: UpdateObject<Database, 'api_keys'> = {};
     if (changes.active !== undefined) set.active = changes.active ? 1 : 0;
-    if (changes.revokedAt !== undefined) set.revoked_at = changes.revokedAt;
+    // A revocation moves only earlier: a grace period cannot be stretched by a later write.
+    const revokedAt = changes.revokedAt;
+    if (revokedAt !== undefined) set.revoked_at = sql<number>`case when revoked_at is null or revoked_at > ${revokedAt} then ${revokedAt} else revoked_at end`;
     if (changes.lastUsedAt !== undefined) set.last_used_at = changes.lastUsedAt;
     // Without events (last_used_at on the request path) this stays one statement, no transaction.
     await withWebhookEvents(this.db, events, (db) => db.updateTable('api_keys').set(set).where('id', '=', id).execute());
@@ -304,7 +309,7 @@ class EmailTaken extends Error {}
 
 /** Rolls a rotation's transaction back when a guard refuses it. */
 class GuardRefusal extends Error {
-  constructor(readonly outcome: GuardedWrite) {
+  constructor(readonly outcome: GuardedWrite | 'NOT_ROTATABLE') {
     super(outcome);
   }
 }

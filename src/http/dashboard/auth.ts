@@ -23,7 +23,7 @@ function signedIn(request: FastifyRequest, reply: FastifyReply, session: SignedI
 /** Sign-up, sign-in and sign-out: the routes that work without a session. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.post('/signup', { schema: { body: CredentialsBody } }, async (request, reply) => {
-    const session = await services.sessions.signUp(request.body);
+    const session = await services.sessions.signUp(request.body, request.clientIp, sessionCookie(request));
     return reply.code(201).send(signedIn(request, reply, session));
   });
 

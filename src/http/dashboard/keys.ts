@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { MAX_GRACE_SECONDS, type KeySettings } from '../../core/api-keys.js';
+import { MAX_GRACE_SECONDS, parseExpiry, type KeySettings } from '../../core/api-keys.js';
 import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Quotas } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
 import { dashboardKeyView } from '../../core/views.js';
@@ -49,7 +49,7 @@ function settings(body: Static<typeof SettingsBody>): Partial<KeySettings> {
   const out: Partial<KeySettings> = {};
   if (body.name !== undefined) out.name = body.name;
   if (body.category !== undefined) out.category = body.category;
-  if (body.expires_at !== undefined) out.expiresAt = body.expires_at === null ? null : Date.parse(body.expires_at);
+  if (body.expires_at !== undefined) out.expiresAt = body.expires_at === null ? null : parseExpiry('expires_at', body.expires_at);
   if (body.quotas !== undefined) {
     const quotas: Quotas = {};
     for (const window of QUOTA_WINDOWS) if (typeof body.quotas[window] === 'number') quotas[window] = body.quotas[window];

@@ -12,8 +12,9 @@ const COLLECT_BODY_LIMIT = 8192;
 const CollectBody = Type.Object(
   {
     site: Type.String({ maxLength: 64, description: 'The site key (public)', examples: ['ak_0123456789abcdefghijklmn'] }),
-    url: Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'The page\'s http(s) URL' }),
-    referrer: Type.Optional(Type.String({ maxLength: MAX_URL_LENGTH, description: 'The referring page\'s URL; empty or absent when none' })),
+    // No maxLength: a long URL is stored cut, never refused (SPEC §6); the body cap bounds it.
+    url: Type.String({ minLength: 1, description: `The page's http(s) URL; one over ${MAX_URL_LENGTH} characters is stored cut to ${MAX_URL_LENGTH}` }),
+    referrer: Type.Optional(Type.String({ description: `The referring page's URL; empty or absent when none; cut to ${MAX_URL_LENGTH} characters like url` })),
   },
   { additionalProperties: false },
 );
