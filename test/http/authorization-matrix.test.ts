@@ -12,7 +12,23 @@ import { routeTable, type RouteEntry } from './route-table.js';
  */
 
 /** Routes anyone may call: operation endpoints, the docs, tracking, sign-up/in/out, and the SPA. */
-const PUBLIC = [/^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/, /^\/healthz$/, /^\/readyz$/, /^\/t\.js$/, /^\/api\/v1\/collect$/, /^\/dashboard\/api\/sign(up|in|out)$/, /^\*$/];
+const PUBLIC = [
+  /^\/docs(\/|$)/,
+  /^\/openapi\.json$/,
+  /^\/metrics$/,
+  /^\/healthz$/,
+  /^\/readyz$/,
+  /^\/t\.js$/,
+  /^\/api\/v1\/collect$/,
+  /^\/dashboard\/api\/sign(up|in|out)$/,
+  // SPEC §9: reports of leaked keys come from code hosts (signed) and from anyone; they carry keys, never use them.
+  /^\/api\/v1\/secret-scanning\/(github|gitlab)$/,
+  /^\/api\/v1\/keys\/report-leak$/,
+  // SPEC §11: the client authenticates with the key in the body or Basic header (tested in oauth.test.ts), not as a bearer.
+  /^\/oauth\/(token|revoke)$/,
+  /^\/\.well-known\/oauth-authorization-server$/,
+  /^\*$/,
+];
 const API = /^\/api\/v1\//;
 const DASHBOARD = /^\/dashboard\/api\//;
 
@@ -21,20 +37,22 @@ let routes: RouteEntry[];
 let owner: DashboardClient;
 let intruder: DashboardClient;
 /** The owner's resources, by the route segment whose :id names them. */
-let ownerIds: { site: string; key: string };
+let ownerIds: { site: string; key: string; webhook: string };
 /** What only the owner's own data holds (an id may appear in another account's logs: the paths it asked for). */
 let ownerMarks: string[];
 let keys: Record<'live' | 'test' | 'revoked' | 'inactive' | 'expired' | 'restricted' | 'intruder', string>;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { AUTH_FAIL_LIMIT: '1000000' }, plans: { roomy: { max_keys: 20 } } });
+  // Webhooks to loopback are allowed so that the owner's endpoint needs no DNS; nothing listens there.
+  server = await startTestServer({ env: { AUTH_FAIL_LIMIT: '1000000', WEBHOOK_ALLOW_PRIVATE: '1' }, plans: { roomy: { max_keys: 20 } } });
   routes = routeTable(server.app);
   owner = await signUp(server);
   intruder = await signUp(server);
   await server.services.accounts.setPlan(owner.accountId, 'roomy');
   const site = await server.services.sites.createSite(owner.accountId, 'owner.example.com');
   const live = await server.newKey(owner.accountId);
-  ownerIds = { site: site.id, key: live.key.id };
+  const webhook = await server.services.webhooks.createEndpoint(owner.accountId, { url: 'http://127.0.0.1:9/owner-hook', events: ['site.created'] });
+  ownerIds = { site: site.id, key: live.key.id, webhook: webhook.endpoint.id };
   ownerMarks = [site.siteKey, site.domain, owner.email, live.key.name, live.key.last4 + '"'];
   const revoked = await server.newKey(owner.accountId);
   await server.services.keys.revokeKey(revoked.key.id, 'operator');
@@ -56,7 +74,8 @@ afterAll(() => server.close());
 
 /** The route's URL with each :id naming the owner's resource of that kind. */
 function ownersPath(route: RouteEntry): string {
-  return route.url.replace(/\/(sites|keys|api-keys)\/:id/g, (_all, kind: string) => `/${kind}/${kind === 'sites' ? ownerIds.site : ownerIds.key}`);
+  const ids: Record<string, string> = { sites: ownerIds.site, keys: ownerIds.key, 'api-keys': ownerIds.key, webhooks: ownerIds.webhook };
+  return route.url.replace(/\/(sites|keys|api-keys|webhooks)\/:id/g, (_all, kind: string) => `/${kind}/${ids[kind]}`).replace(':delivery', '1');
 }
 
 const hasBody = (method: string) => method === 'POST' || method === 'PATCH';
