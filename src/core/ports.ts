@@ -14,8 +14,8 @@ export interface AccountStore {
 }
 
 export interface SiteStore {
-  /** Inserts unless the account already has `maxSites` sites (null = no limit). */
-  insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'>;
+  /** Inserts unless the account already has a site of this domain, or `maxSites` sites (null = no limit). */
+  insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT' | 'DOMAIN_TAKEN'>;
   listByAccount(accountId: string): Promise<Site[]>;
   find(id: string): Promise<Site | undefined>;
   /** The site a tracking hit names by its public site key. */

@@ -37,6 +37,24 @@ describe('sites', () => {
     expectError(await client.request('POST', '/sites', { domain: 'four.example.com' }), 403, 'PLAN_LIMIT', /free plan allows 3 sites/);
   });
 
+  it('normalises every way of writing a domain to one host name and refuses it a second time, using no plan slot', async () => {
+    const client = await signUp(server);
+    const first = await client.request('POST', '/sites', { domain: 'https://Shop.Example.com/pricing?ref=1#top' });
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.site.domain).toBe('shop.example.com');
+    for (const domain of ['shop.example.com', 'Shop.Example.com', 'https://Shop.Example.com/', 'shop.example.com.', 'http://shop.example.com:8080/a/b']) {
+      expectError(await client.request('POST', '/sites', { domain }), 400, 'VALIDATION_ERROR', 'domain: shop.example.com is already one of your sites');
+    }
+    for (const domain of ['ftp://shop.example.com', 'https://user:pw@other.example.com/', 'https://', 'shop..example.com']) {
+      expectError(await client.request('POST', '/sites', { domain }), 400, 'VALIDATION_ERROR', 'domain: must be a domain name such as example.com');
+    }
+    // Another account may track the same domain.
+    expect((await (await signUp(server)).request('POST', '/sites', { domain: 'SHOP.example.com' })).status).toBe(201);
+    // The refused duplicates took no place: two more sites fit the free plan's three.
+    for (const domain of ['two.example.com', 'three.example.com']) expect((await client.request('POST', '/sites', { domain })).status).toBe(201);
+    expect((await client.request('GET', '/sites')).body.sites.map((site: any) => site.domain).sort()).toEqual(['shop.example.com', 'three.example.com', 'two.example.com']);
+  });
+
   it('hides another account\'s sites: 404 NOT_FOUND to read or delete, and the site stays', async () => {
     const { body } = await owner.request('POST', '/sites', { domain: 'private.example.com' });
     expect((await other.request('GET', '/sites')).body.sites).toEqual([]);

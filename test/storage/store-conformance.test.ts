@@ -183,6 +183,14 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.sites.listByAccount('acct_a')).toHaveLength(3);
     });
 
+    it('refuses a second site of the same domain in one account, before the limit, and allows it in another', async () => {
+      const outcome = await store.sites.insertWithinLimit({ id: 'site_dup', accountId: 'acct_a', domain: 'a.example.com', siteKey: 'ak_dup', createdAt: 1 }, 1);
+      expect(outcome).toBe('DOMAIN_TAKEN');
+      expect(await store.sites.find('site_dup')).toBeUndefined();
+      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      expect(await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_b', domain: 'a.example.com', siteKey: 'ak_b', createdAt: 1 }, 1)).toBe('ok');
+    });
+
     it('finds a site by id and by key, lists them oldest first and deletes one', async () => {
       await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 }, null);
       const siteB = { id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 };

@@ -116,9 +116,11 @@ class SqlSiteStore implements SiteStore {
     this.siteOfKey = new PreparedQuery(db.selectFrom('sites').selectAll().where('site_key', '=', arg(0)));
   }
 
-  async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT'> {
+  async insertWithinLimit(site: Site, maxSites: number | null): Promise<'ok' | 'PLAN_LIMIT' | 'DOMAIN_TAKEN'> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, site.accountId);
+      const same = await trx.selectFrom('sites').select('id').where('account_id', '=', site.accountId).where('domain', '=', site.domain).executeTakeFirst();
+      if (same) return 'DOMAIN_TAKEN';
       if (maxSites !== null) {
         const { count } = await trx
           .selectFrom('sites')
