@@ -165,6 +165,8 @@ export interface RequestLogEntry {
 export interface RequestLogFilter {
   accountId?: string;
   keyId?: string;
+  /** The request id (`req_…`) every answer carries, to find the one row of a request. */
+  id?: string;
   /** Inclusive status range, e.g. 400–499. */
   status?: { min: number; max: number };
   /** Inclusive time range. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
-import { callApi, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
+import { callApi, keyAction, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -101,7 +101,7 @@ describe('a new user in the dashboard', () => {
     const keyRow = page.getByRole('row').filter({ hasText: 'Production server' });
     await expect(keyRow.textContent()).resolves.toContain(`...${secret.slice(-4)}`);
     await screenshots(page, 'keys');
-    await keyRow.getByRole('button', { name: 'Revoke' }).click();
+    await keyAction(page, 'Production server', 'Revoke');
     const dialog = page.getByRole('dialog', { name: 'Revoke "Production server"?' });
     await screenshots(page, 'keys-revoke-dialog', { fullPage: false });
     await dialog.getByRole('button', { name: 'Revoke key' }).click();

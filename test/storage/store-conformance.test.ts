@@ -316,6 +316,8 @@ describe.each(BACKENDS)('$name store', (backend) => {
       ]);
       expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(3);
       expect(await store.requestLogs.count({ keyId: 'key_1' })).toBe(2);
+      expect((await store.requestLogs.list({ accountId: 'acct_a', id: 'req_2' }, undefined, 10)).map((row) => row.id)).toEqual(['req_2']);
+      expect(await store.requestLogs.count({ accountId: 'acct_b', id: 'req_2' })).toBe(0);
       expect(await store.requestLogs.count({ status: { min: 400, max: 499 } })).toBe(2);
       expect(await store.requestLogs.count({ from: NOW + 1, to: NOW + 1 })).toBe(1);
 

@@ -119,6 +119,8 @@ export type StatusClass = '2xx' | '4xx' | '5xx' | '429';
 
 export interface LogFilters {
   key?: string;
+  /** One request, by the `request_id` of its answer. */
+  request_id?: string;
   status?: StatusClass;
   from?: string;
   to?: string;

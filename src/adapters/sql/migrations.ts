@@ -185,6 +185,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
     },
   },
+  '0050_request_logs_by_id': {
+    async up(db: Kysely<any>) {
+      // The dashboard finds a request by the request_id its answer carried. 0002 left the id
+      // unindexed for the cost of random inserts at commit; finding one row among millions
+      // by a full scan costs more now that people search by it.
+      await db.schema.createIndex('request_logs_by_id').on('request_logs').column('id').execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

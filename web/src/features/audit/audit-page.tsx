@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type AuditEntry } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatDateTime } from '../../components/format';
+import { usePageTitle } from '../../page-title';
 import { useLoad } from '../../use-load';
 
 const ACTIONS: Record<string, string> = {
@@ -17,6 +18,14 @@ const ACTIONS: Record<string, string> = {
   'user.signed_in': 'signed in',
 };
 
+const FIELD_LABELS: Record<string, string> = { name: 'name', category: 'category', expires_at: 'expiry', quotas: 'quotas', restrictions: 'restrictions' };
+
+/** What an edit changed, as the server recorded it: ": expiry, quotas". */
+function changedFields(entry: AuditEntry): string {
+  const fields = (entry.details as { fields?: unknown } | null)?.fields;
+  return Array.isArray(fields) && fields.length > 0 ? `: ${fields.map((field) => FIELD_LABELS[String(field)] ?? String(field)).join(', ')}` : '';
+}
+
 /** Who did it: the user, else what `details.via` names (the admin CLI, or an API key revoking through the REST API). */
 function actor(entry: AuditEntry): string {
   if (entry.user) return entry.user.email;
@@ -25,6 +34,7 @@ function actor(entry: AuditEntry): string {
 }
 
 export function AuditPage() {
+  usePageTitle('Audit log');
   const [cursor, setCursor] = useState<string>();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const page = useLoad(() => api.audit(cursor), [cursor]);
@@ -56,6 +66,7 @@ export function AuditPage() {
                         <q>{entry.target_name}</q>
                       </>
                     )}
+                    {entry.action === 'key.updated' && changedFields(entry)}
                   </span>
                 </li>
               ))}

@@ -5,6 +5,7 @@ import { ErrorAlert, Notice } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { CopyButton } from '../../components/copy-button';
 import { formatDate, formatNumber } from '../../components/format';
+import { usePageTitle } from '../../page-title';
 import { useAction } from '../../use-action';
 import { useLoad } from '../../use-load';
 import { SiteStatsSection } from './site-stats';
@@ -16,6 +17,7 @@ export function SiteDetailPage() {
   const { data, error } = useLoad(() => api.site(id), [id]);
   const [confirming, setConfirming] = useState(false);
   const deletion = useAction();
+  usePageTitle(data ? `${data.site.domain} · Sites` : 'Site');
 
   async function remove() {
     setConfirming(false);

@@ -5,6 +5,7 @@ import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDate, formatLimit, formatNumber } from '../../components/format';
 import { TableHead } from '../../components/table-head';
+import { usePageTitle } from '../../page-title';
 import { useAction } from '../../use-action';
 import { errorMessage, useLoad } from '../../use-load';
 
@@ -16,6 +17,7 @@ function explainRefusal(failure: unknown): string {
 }
 
 export function SitesPage() {
+  usePageTitle('Sites');
   const navigate = useNavigate();
   const { data, error } = useLoad(() => Promise.all([api.sites(), api.plan()]));
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
