@@ -93,6 +93,24 @@ describe('site stats', () => {
     expect(byDefault.days).toHaveLength(30);
   });
 
+  it('leaves the site\'s own host (and its www. twin) out of the top referrers, which the REST stats keep', async () => {
+    const client = await signUp(server);
+    const { body } = await client.request('POST', '/sites', { domain: 'self.example.com' });
+    const hits = [
+      'https://self.example.com/',
+      'https://self.example.com/blog',
+      'https://www.self.example.com/',
+      'https://news.example.org/',
+      'https://blog.self.example.com/',
+    ];
+    for (const referrer of hits) expect((await collectHit(server, body.site.key, { url: 'https://self.example.com/pricing', referrer })).status).toBe(202);
+    const { body: stats } = await client.request('GET', `/sites/${body.site.id}/stats`);
+    expect(stats.top_referrers.map((row: any) => row.referrer).sort()).toEqual(['blog.self.example.com', 'news.example.org']);
+    expect(stats.totals.events).toBe(5);
+    const rest = await server.call(`/api/v1/sites/${body.site.id}/stats`, { key: (await client.request('POST', '/keys', { name: 'rest' })).body.secret });
+    expect(rest.body.top_referrers).toContainEqual({ referrer: 'self.example.com', events: 2 });
+  });
+
   it('refuses a bad range with 400 naming the field, as the REST stats do', async () => {
     const { body } = await client.request('POST', '/sites', { domain: 'ranged.example.com' });
     expectError(await client.request('GET', `/sites/${body.site.id}/stats?from=yesterday`), 400, 'VALIDATION_ERROR', /^from: /);

@@ -57,7 +57,7 @@ function caption(stats: SiteStats, days: number): string {
 export function SiteStatsSection({ siteId }: { siteId: string }) {
   const [days, setDays] = useState(30);
   const { data, error } = useLoad(() => api.siteStats(siteId, lastDays(days)), [siteId, days]);
-  const noHits = 'Nothing yet. Put the tracking snippet below on your pages: visits show up here within seconds.';
+  const noHits = 'Nothing yet. Put the tracking snippet on your pages: visits show up here within seconds.';
 
   return (
     <section className="card site-stats" aria-labelledby="site-stats-title">
