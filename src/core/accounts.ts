@@ -26,6 +26,12 @@ function normalizeEmail(email: string): string {
   return normalized;
 }
 
+/** A new password's rule, for sign-up and for a change of password (`field` names it in the refusal). */
+export function checkPassword(field: string, password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw invalid(field, `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 1024) throw invalid(field, 'must be at most 1024 characters');
+}
+
 export class AccountService {
   constructor(private readonly opts: AccountServiceOptions) {}
 
@@ -37,8 +43,7 @@ export class AccountService {
 
   async createAccount(input: { email: string; password: string; plan?: string }): Promise<{ accountId: string; userId: string }> {
     const email = normalizeEmail(input.email);
-    if (input.password.length < MIN_PASSWORD_LENGTH) throw invalid('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    if (input.password.length > 1024) throw invalid('password', 'must be at most 1024 characters');
+    checkPassword('password', input.password);
     const plan = this.planNamed(input.plan ?? 'free');
     const now = this.opts.clock.now();
     const account: Account = { id: newId('acct'), plan: plan.name, createdAt: now };

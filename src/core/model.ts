@@ -84,6 +84,8 @@ export const AUDIT_ACTIONS = [
   'site.created',
   'site.deleted',
   'user.signed_in',
+  'user.password_changed',
+  'user.signed_out_elsewhere',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -11,6 +11,7 @@ export interface AccountStore {
   find(id: string): Promise<Account | undefined>;
   setPlan(id: string, plan: string): Promise<void>;
   findUserByEmail(email: string): Promise<User | undefined>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
 }
 
 export interface SiteStore {
@@ -61,6 +62,10 @@ export interface SessionStore {
   touch(idHash: string, lastSeenAt: Millis): Promise<void>;
   delete(idHash: string): Promise<void>;
   deleteExpired(now: Millis): Promise<void>;
+  /** The user's sessions that have not expired at `now`, newest first. */
+  listByUser(userId: string, now: Millis): Promise<Session[]>;
+  /** Ends every session of the user but the one with `keepIdHash`; returns how many ended. */
+  deleteByUser(userId: string, keepIdHash: string): Promise<number>;
 }
 
 /** A position in a newest-first listing: the last row seen. */

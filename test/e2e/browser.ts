@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { startTestServer, type TestServer, type TestServerOptions } from '../harness.js';
 import { REPO } from '../process/spawn.js';
@@ -139,4 +140,9 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
     return result.violations.map((violation) => `${violation.id} (${violation.help}): ${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')}`);
   }, WCAG_21_AA);
   return violations;
+}
+
+/** expect.poll with room for a loaded machine (a password check alone takes a good part of a second). */
+export function poll<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000 });
 }

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, dashboardApi, keyAction, nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { callApi, dashboardApi, keyAction, nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe('API keys in the dashboard', () => {
 
     await nav(page, 'Audit log').click();
     const entries = page.locator('.audit > li');
-    await expect.poll(() => entries.count()).toBe(5);
+    await poll(() => entries.count()).toBe(5);
     await expect(entries.nth(0).textContent()).resolves.toMatch(/changed key\s*Set elsewhere, renamed: name$/);
     await expect(entries.nth(2).textContent()).resolves.toMatch(/changed key\s*Expiring: category$/);
     await expect(entries.nth(3).textContent()).resolves.toMatch(/changed key\s*Expiring: category$/);
@@ -111,7 +111,7 @@ describe('API keys in the dashboard', () => {
     await form.getByLabel('Allowed IP addresses').fill('10.0.0.999');
     await form.getByRole('button', { name: 'Save changes' }).click();
     const ips = form.getByLabel('Allowed IP addresses');
-    await expect.poll(() => ips.getAttribute('aria-invalid')).toBe('true');
+    await poll(() => ips.getAttribute('aria-invalid')).toBe('true');
     const described = await ips.evaluate((element) =>
       (element.getAttribute('aria-describedby') ?? '')
         .split(' ')
@@ -123,28 +123,28 @@ describe('API keys in the dashboard', () => {
     await expect(page.getByText('restrictions.ips').count()).resolves.toBe(0);
     await screenshots(page, 'keys-field-error');
     await form.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => focused(page)).toBe('Actions for key 1');
+    await poll(() => focused(page)).toBe('Actions for key 1');
 
     // A notice is news until the next action.
     await keyAction(page, 'key 1', 'Deactivate');
     await page.getByText('Deactivated "key 1"').waitFor();
-    await expect.poll(() => focused(page)).toBe('Actions for key 1');
+    await poll(() => focused(page)).toBe('Actions for key 1');
     await keyAction(page, 'key 3', 'Rotate');
     const dialog = page.getByRole('dialog', { name: 'Rotate "key 3"' });
     await dialog.waitFor();
     await expect(page.getByText('Deactivated "key 1"').count()).resolves.toBe(0);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => focused(page)).toBe('Actions for key 3');
+    await poll(() => focused(page)).toBe('Actions for key 3');
 
     // Search and filters.
     await page.getByLabel('Search by name').fill('KEY 2');
-    await expect.poll(() => page.locator('.keys-table tbody tr').count()).toBe(1);
+    await poll(() => page.locator('.keys-table tbody tr').count()).toBe(1);
     await page.getByLabel('Search by name').fill('');
     await page.getByRole('search').getByLabel('Mode').selectOption('test');
     await expect(page.locator('.keys-table tbody tr').allTextContents()).resolves.toEqual([expect.stringContaining('key 2')]);
     await page.getByRole('search').getByLabel('Mode').selectOption('');
     await page.getByRole('search').getByLabel('Status').selectOption('inactive');
-    await expect.poll(() => page.locator('.keys-table tbody tr').allTextContents()).toEqual([expect.stringContaining('key 1')]);
+    await poll(() => page.locator('.keys-table tbody tr').allTextContents()).toEqual([expect.stringContaining('key 1')]);
     await page.getByText('1 of 3 keys match').waitFor();
   });
 
@@ -188,7 +188,7 @@ describe('API keys in the dashboard', () => {
     await page.getByTestId('secret').waitFor();
     await page.getByRole('button', { name: 'I have stored it safely' }).click();
     const limit = page.getByTestId('key-limit');
-    await expect.poll(() => limit.textContent()).toMatch(/^3 of 3 keys used on the free plan\..*"Backend" is being rotated out: it keeps working, and holds a place, until .* UTC\.$/);
+    await poll(() => limit.textContent()).toMatch(/^3 of 3 keys used on the free plan\..*"Backend" is being rotated out: it keeps working, and holds a place, until .* UTC\.$/);
     await expect(limit.textContent()).resolves.not.toContain('4 of 3');
     await page.getByText("You can generate a key again once the rotated key's grace period ends").waitFor();
     await screenshots(page, 'keys-rotating');
@@ -207,7 +207,7 @@ describe('API keys in the dashboard', () => {
     await expect(page.title()).resolves.toBe('Detailed · API Keys · Keygate');
     await page.getByRole('region', { name: 'Quotas and their use' }).getByText('daily: 3 / 100').waitFor();
     await page.getByRole('region', { name: 'Restrictions' }).getByText('GET /api/v1/sites').waitFor();
-    await expect.poll(() => page.getByRole('region', { name: 'Recent requests' }).getByRole('row').count()).toBe(4);
+    await poll(() => page.getByRole('region', { name: 'Recent requests' }).getByRole('row').count()).toBe(4);
     await screenshots(page, 'key-detail');
     await page.getByRole('link', { name: 'View logs of Detailed' }).click();
     await page.getByText('1–3 of 3 requests').waitFor();

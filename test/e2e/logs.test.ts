@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardApi, nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { dashboardApi, nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('request logs in the dashboard', () => {
     // By request id, as an error answer carries it.
     await page.getByLabel('Request id').fill('req_not-an-id');
     await page.getByRole('button', { name: 'Find' }).click();
-    await expect.poll(() => page.getByLabel('Request id').getAttribute('aria-invalid')).toBe('true');
+    await poll(() => page.getByLabel('Request id').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Request id').fill(refused.requestId);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByText('1–1 of 1 request,').waitFor();

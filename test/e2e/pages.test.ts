@@ -1,7 +1,7 @@
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
-import { accessibilityViolations, callApi, dashboardApi, keyAction, nav, PASSWORD, signedUpPage, startDashboard, WIDTHS, type Dashboard } from './browser.js';
+import { accessibilityViolations, callApi, dashboardApi, keyAction, nav, PASSWORD, poll, signedUpPage, startDashboard, WIDTHS, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -135,13 +135,13 @@ describe('every page of the dashboard', () => {
     ];
     for (const [path, title] of titles) {
       await page.goto(path);
-      await expect.poll(() => page.title()).toBe(title);
+      await poll(() => page.title()).toBe(title);
     }
     const signedOut = await dashboard.newPage();
     await signedOut.goto('/signin');
-    await expect.poll(() => signedOut.title()).toBe('Sign in · Keygate');
+    await poll(() => signedOut.title()).toBe('Sign in · Keygate');
     await signedOut.goto('/signup');
-    await expect.poll(() => signedOut.title()).toBe('Create your account · Keygate');
+    await poll(() => signedOut.title()).toBe('Create your account · Keygate');
     const icon = await signedOut.locator('link[rel="icon"]').getAttribute('href');
     const response = await signedOut.request.get(icon!);
     expect([response.status(), response.headers()['content-type']]).toEqual([200, 'image/svg+xml']);
@@ -166,7 +166,7 @@ describe('every page of the dashboard', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'API requests per day' }).waitFor();
     // The chart code arrives with the Overview, the check above can see it.
-    await expect.poll(async () => (await Promise.all(scripts.map((response) => response.text()))).some((text) => text.includes('recharts'))).toBe(true);
+    await poll(async () => (await Promise.all(scripts.map((response) => response.text()))).some((text) => text.includes('recharts'))).toBe(true);
     for (const link of ['Sites', 'API Keys', 'Logs', 'Plan', 'Audit log']) {
       await nav(page, link).click();
       await page.getByRole('heading', { level: 1 }).waitFor();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectHit } from '../http/collect-hit.js';
-import { nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ describe('sites in the dashboard', () => {
     const field = page.getByLabel('Domain');
     await field.fill('SHOP.example.com.');
     await page.getByRole('button', { name: 'Add site' }).click();
-    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    await poll(() => field.getAttribute('aria-invalid')).toBe('true');
     const description = await field.evaluate((element) =>
       (element.getAttribute('aria-describedby') ?? '')
         .split(' ')
@@ -51,10 +51,10 @@ describe('sites in the dashboard', () => {
     for (const referrer of ['https://fresh.example.com/', 'https://www.fresh.example.com/blog', 'https://news.example.org/']) {
       expect((await collectHit(dashboard.server, siteKey, { url: 'https://fresh.example.com/pricing', referrer })).status).toBe(202);
     }
-    await expect.poll(() => check.textContent(), { timeout: 10_000 }).toMatch(/^First event received/);
+    await poll(() => check.textContent()).toMatch(/^First event received/);
     await expect(check.getAttribute('class')).resolves.toContain('install-check-received');
     const stats = page.getByRole('region', { name: 'Visits' });
-    await expect.poll(() => stats.getByTestId('total-events').textContent()).toBe('3');
+    await poll(() => stats.getByTestId('total-events').textContent()).toBe('3');
     await expect(stats.getByRole('region', { name: 'Top referrers' }).getByRole('listitem').allTextContents()).resolves.toEqual(['news.example.org1']);
     await screenshots(page, 'site-first-event');
 

@@ -288,6 +288,24 @@ describe.each(BACKENDS)('$name store', (backend) => {
     });
   });
 
+  describe('sessions of a user', () => {
+    it('lists a user\'s live sessions newest first and ends all but one; sets a password hash', async () => {
+      const base = { userId: 'user_a', accountId: 'acct_a', lastSeenAt: NOW, expiresAt: NOW + DAY_MS };
+      await store.sessions.create({ ...base, idHash: 'old', createdAt: NOW - 2 });
+      await store.sessions.create({ ...base, idHash: 'new', createdAt: NOW });
+      await store.sessions.create({ ...base, idHash: 'gone', createdAt: NOW - 1, expiresAt: NOW });
+      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      await store.sessions.create({ ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW });
+      expect((await store.sessions.listByUser('user_a', NOW)).map((session) => session.idHash)).toEqual(['new', 'old']);
+      expect(await store.sessions.deleteByUser('user_a', 'new')).toBe(2);
+      expect((await store.sessions.listByUser('user_a', NOW - 1)).map((session) => session.idHash)).toEqual(['new']);
+      expect(await store.sessions.find('theirs')).toBeDefined();
+      await store.accounts.setPasswordHash('user_a', 'y');
+      expect((await store.accounts.findUserByEmail('a@example.com'))?.passwordHash).toBe('y');
+      expect((await store.accounts.findUserByEmail('b@example.com'))?.passwordHash).toBe('x');
+    });
+  });
+
   describe('audit log', () => {
     it('pages newest first by time, then by append order within a millisecond', async () => {
       await store.audit.append(auditEntry('aud_1', NOW));

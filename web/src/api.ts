@@ -137,6 +137,14 @@ export interface AuditEntry {
   details: unknown;
 }
 
+/** One of the user's signed-in sessions (browsers); `current` is this one. */
+export interface SessionInfo {
+  current: boolean;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
 /** A refusal from the server, with the contract's `code` and its human message. */
 export class ApiError extends Error {
   constructor(
@@ -211,6 +219,11 @@ export const api = {
   logs: (filters: LogFilters, cursor?: string, limit = 50) =>
     request<{ logs: LogRow[]; next_cursor: string | null; total: number }>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),
   logsCsvUrl: (filters: LogFilters) => `${BASE}/logs.csv${queryString({ ...filters })}`,
+
+  sessions: () => request<{ sessions: SessionInfo[] }>('GET', '/sessions'),
+  endOtherSessions: () => request<{ ended: number }>('POST', '/sessions/end-others'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<{ sessions_ended: number }>('POST', '/password', { current_password: currentPassword, new_password: newPassword }),
 
   audit: (cursor?: string) => request<{ entries: AuditEntry[]; next_cursor: string | null }>('GET', `/audit${queryString({ cursor })}`),
 };

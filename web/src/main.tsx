@@ -19,6 +19,7 @@ const KeyDetailPage = page(() => import('./features/keys/key-detail-page'), 'Key
 const LogsPage = page(() => import('./features/logs/logs-page'), 'LogsPage');
 const PlanPage = page(() => import('./features/plan/plan-page'), 'PlanPage');
 const AuditPage = page(() => import('./features/audit/audit-page'), 'AuditPage');
+const AccountPage = page(() => import('./features/account/account-page'), 'AccountPage');
 
 const routes = createRoutesFromElements(
   <>
@@ -39,6 +40,7 @@ const routes = createRoutesFromElements(
       <Route path="/settings/api-keys/:id" element={<KeyDetailPage />} />
       <Route path="/settings/plan" element={<PlanPage />} />
       <Route path="/settings/audit" element={<AuditPage />} />
+      <Route path="/settings/account" element={<AccountPage />} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Route>
   </>,

@@ -193,6 +193,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('request_logs_by_id').on('request_logs').column('id').execute();
     },
   },
+  '0051_sessions_by_user': {
+    async up(db: Kysely<any>) {
+      // The account page lists a user's sessions, and a password change ends them.
+      await db.schema.createIndex('sessions_by_user').on('sessions').column('user_id').execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

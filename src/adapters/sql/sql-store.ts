@@ -99,6 +99,10 @@ class SqlAccountStore implements AccountStore {
     await this.db.updateTable('accounts').set({ plan }).where('id', '=', id).execute();
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+
   async findUserByEmail(email: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
     return row && { id: row.id, accountId: row.account_id, email: row.email, passwordHash: row.password_hash, createdAt: row.created_at };

@@ -11,6 +11,7 @@ const NAV = [
   { to: '/settings/api-keys/logs', label: 'Logs', end: true },
   { to: '/settings/plan', label: 'Plan', end: true },
   { to: '/settings/audit', label: 'Audit log', end: true },
+  { to: '/settings/account', label: 'Account', end: true },
 ];
 
 /** The signed-in frame: brand, navigation, who is signed in, sign out. */

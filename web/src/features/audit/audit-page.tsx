@@ -16,6 +16,8 @@ const ACTIONS: Record<string, string> = {
   'site.created': 'added site',
   'site.deleted': 'deleted site',
   'user.signed_in': 'signed in',
+  'user.password_changed': 'changed their password',
+  'user.signed_out_elsewhere': 'signed out of their other sessions',
 };
 
 const FIELD_LABELS: Record<string, string> = { name: 'name', category: 'category', expires_at: 'expiry', quotas: 'quotas', restrictions: 'restrictions' };
