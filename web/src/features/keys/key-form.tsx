@@ -94,6 +94,14 @@ function toInput(values: FormValues, editing: DashboardKey | undefined): { input
   };
 }
 
+const FIELD_NAMES: FieldName[] = [
+  'name',
+  'category',
+  'expires_at',
+  ...QUOTA_PERIODS.map((period) => `quotas.${period}` as const),
+  ...(['ips', 'referrers', 'endpoints'] as const).map((field) => `restrictions.${field}` as const),
+];
+
 /** A refusal of the server put next to the field it names; anything else is for the whole form. */
 function fieldError(failure: unknown): FieldErrors | undefined {
   if (!(failure instanceof ApiError) || failure.code !== 'VALIDATION_ERROR') return undefined;
@@ -102,14 +110,6 @@ function fieldError(failure: unknown): FieldErrors | undefined {
   const [, field, problem] = match as unknown as [string, FieldName, string];
   return FIELD_NAMES.includes(field) ? { [field]: problem.charAt(0).toUpperCase() + problem.slice(1) + '.' } : undefined;
 }
-
-const FIELD_NAMES: FieldName[] = [
-  'name',
-  'category',
-  'expires_at',
-  ...QUOTA_PERIODS.map((period) => `quotas.${period}` as const),
-  ...(['ips', 'referrers', 'endpoints'] as const).map((field) => `restrictions.${field}` as const),
-];
 
 interface KeyFormProps {
   /** The key being edited; absent when generating a new one. */
