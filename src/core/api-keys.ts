@@ -29,6 +29,9 @@ export interface KeySettings {
   restrictions: Restrictions;
 }
 
+/** The settings as the API and the audit log name them. */
+const SETTING_FIELDS: Record<keyof KeySettings, string> = { name: 'name', category: 'category', expiresAt: 'expires_at', quotas: 'quotas', restrictions: 'restrictions' };
+
 export interface NewKeyInput extends Partial<Omit<KeySettings, 'name'>> {
   name: string;
   mode?: KeyMode;
@@ -137,12 +140,18 @@ export class ApiKeyService {
     return issued;
   }
 
-  /** Changes the settings given (mode never changes); the next request sees them. */
+  /**
+   * Changes the settings given (mode never changes); the next request sees them. The audit
+   * entry names only the settings whose value changed; an edit that changes nothing writes nothing.
+   */
   async updateKey(keyId: string, scope: KeyScope, changes: Partial<KeySettings>, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope);
     const now = this.opts.clock.now();
-    const updated = { ...key, ...checkSettings(changes, now) };
-    const fields = Object.keys(changes);
+    const settings = checkSettings(changes, now);
+    const changed = (Object.keys(settings) as (keyof KeySettings)[]).filter((field) => JSON.stringify(settings[field]) !== JSON.stringify(key[field]));
+    if (changed.length === 0) return key;
+    const updated = { ...key, ...settings };
+    const fields = changed.map((field) => SETTING_FIELDS[field]);
     if ((await this.opts.store.keys.edit(updated, now, [this.opts.webhookEvents.keyEvent('key.updated', updated, { fields })])) === 'NAME_TAKEN') throw nameTaken(updated.name);
     await this.announce();
     await this.audit(actor, 'key.updated', updated, { fields });

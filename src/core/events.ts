@@ -19,6 +19,8 @@ const RAW_EVENT_RETENTION_DAYS = 30;
 const DEFAULT_STATS_DAYS = 30;
 const MAX_STATS_DAYS = 366;
 const TOP_LIMIT = 10;
+/** The site's host and its www. twin: what leaving out self-referrals may drop from the top. */
+const SELF_HOSTS = 2;
 const MAX_USER_AGENT = 512;
 const MAX_CACHED_SITES = 50_000;
 
@@ -125,7 +127,11 @@ export class EventService {
    * The stats of one of the account's sites over `from`..`to` (YYYY-MM-DD, UTC, inclusive).
    * `to` defaults to today and `from` to 29 days before `to`.
    */
-  async stats(accountId: string, siteId: string, range: { from?: string | undefined; to?: string | undefined }): Promise<SiteStats> {
+  /**
+   * `withoutSelfReferrals` leaves the site's own host (and its www. twin) out of the top
+   * referrers: navigation inside the site is not a referral (the dashboard asks for it).
+   */
+  async stats(accountId: string, siteId: string, range: { from?: string | undefined; to?: string | undefined }, { withoutSelfReferrals = false } = {}): Promise<SiteStats> {
     const to = range.to === undefined ? dayOf(this.opts.clock.now()) : day('to', range.to);
     const from = range.from === undefined ? to - (DEFAULT_STATS_DAYS - 1) : day('from', range.from);
     if (to < from) throw invalid('to', 'must not be before from');
@@ -137,12 +143,14 @@ export class EventService {
       events.dailyCounts(site.id, days),
       events.top(site.id, 'bot', days, TOP_LIMIT),
       events.top(site.id, 'path', days, TOP_LIMIT),
-      events.top(site.id, 'referrer', days, TOP_LIMIT),
+      events.top(site.id, 'referrer', days, TOP_LIMIT + (withoutSelfReferrals ? SELF_HOSTS : 0)),
     ]);
+    const own = new Set([site.domain, `www.${site.domain.replace(/^www\./, '')}`, site.domain.replace(/^www\./, '')]);
+    const referrers = withoutSelfReferrals ? topReferrers.filter((row) => !own.has(row.value)).slice(0, TOP_LIMIT) : topReferrers;
     const byDay = new Map(counted.map((count) => [count.day, count]));
     const daily: DayCount[] = [];
     for (let d = from; d <= to; d++) daily.push(byDay.get(d) ?? { day: d, humans: 0, bots: 0 });
-    return { siteId: site.id, days, daily, topBots, topPaths, topReferrers };
+    return { siteId: site.id, days, daily, topBots, topPaths, topReferrers: referrers };
   }
 
   /** Deletes raw events past their retention; returns how many. */

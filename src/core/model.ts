@@ -121,6 +121,8 @@ export const AUDIT_ACTIONS = [
   'webhook.updated',
   'webhook.secret_rolled',
   'webhook.deleted',
+  'user.password_changed',
+  'user.signed_out_elsewhere',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

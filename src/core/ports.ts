@@ -11,11 +11,12 @@ export interface AccountStore {
   find(id: string): Promise<Account | undefined>;
   setPlan(id: string, plan: string): Promise<void>;
   findUserByEmail(email: string): Promise<User | undefined>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
 }
 
 export interface SiteStore {
-  /** Inserts unless the account already has `maxSites` sites (null = no limit). */
-  insertWithinLimit(site: Site, maxSites: number | null, events?: readonly WebhookEvent[]): Promise<'ok' | 'PLAN_LIMIT'>;
+  /** Inserts unless the account already has a site of this domain, or `maxSites` sites (null = no limit); `events` commit with it. */
+  insertWithinLimit(site: Site, maxSites: number | null, events?: readonly WebhookEvent[]): Promise<'ok' | 'PLAN_LIMIT' | 'DOMAIN_TAKEN'>;
   listByAccount(accountId: string): Promise<Site[]>;
   find(id: string): Promise<Site | undefined>;
   /** The site a tracking hit names by its public site key. */
@@ -82,6 +83,10 @@ export interface SessionStore {
   touch(idHash: string, lastSeenAt: Millis): Promise<void>;
   delete(idHash: string): Promise<void>;
   deleteExpired(now: Millis): Promise<void>;
+  /** The user's sessions that have not expired at `now`, newest first. */
+  listByUser(userId: string, now: Millis): Promise<Session[]>;
+  /** Ends every session of the user but the one with `keepIdHash`; returns how many ended. */
+  deleteByUser(userId: string, keepIdHash: string): Promise<number>;
 }
 
 /** A position in a newest-first listing: the last row seen. */
@@ -242,6 +247,8 @@ export type RequestAuth = 'key' | 'oauth';
 export interface RequestLogFilter {
   accountId?: string;
   keyId?: string;
+  /** The request id (`req_…`) every answer carries, to find the one row of a request. */
+  id?: string;
   /** Inclusive status range, e.g. 400–499. */
   status?: { min: number; max: number };
   /** Inclusive time range. */

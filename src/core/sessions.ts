@@ -4,9 +4,9 @@ import { newId } from '../lib/ids.js';
 import { DAY_MS } from '../lib/utc-days.js';
 import { canonicalEmail, checkCredentialsForm, type AccountService } from './accounts.js';
 import type { AuditLog } from './audit.js';
-import { KeygateError } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import type { Account, Millis } from './model.js';
-import { newPasswordHash, passwordMatches } from './passwords.js';
+import { checkPasswordForm, checkPasswordStrength, newPasswordHash, passwordMatches } from './passwords.js';
 import type { FailedAuthLimiter, SignupLimiter, Store } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
 
@@ -30,6 +30,14 @@ export interface SignedIn extends SessionOwner {
 export interface Credentials {
   email: string;
   password: string;
+}
+
+/** One of a user's sessions as the account page lists it; `current` is the one asking. */
+export interface SessionSummary {
+  current: boolean;
+  createdAt: Millis;
+  lastSeenAt: Millis;
+  expiresAt: Millis;
 }
 
 export interface SessionServiceOptions {
@@ -116,6 +124,42 @@ export class SessionService {
     }
     if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) await this.opts.store.sessions.touch(idHash, now);
     return { user: { id: session.userId, email }, account: await this.opts.accounts.getAccount(session.accountId) };
+  }
+
+  /** The user's live sessions, newest first, the asking one marked. */
+  async listSessions(owner: SessionOwner, currentSessionId: string): Promise<SessionSummary[]> {
+    const current = hashSessionId(currentSessionId);
+    const sessions = await this.opts.store.sessions.listByUser(owner.user.id, this.opts.clock.now());
+    return sessions.map((session) => ({ current: session.idHash === current, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt }));
+  }
+
+  /** Signs the user out of every other browser; returns how many sessions ended. */
+  async endOtherSessions(owner: SessionOwner, currentSessionId: string): Promise<number> {
+    const ended = await this.opts.store.sessions.deleteByUser(owner.user.id, hashSessionId(currentSessionId));
+    await this.audit(owner, 'user.signed_out_elsewhere', { ended });
+    return ended;
+  }
+
+  /**
+   * Changes the password after checking the current one (a wrong one counts against `ip`
+   * like a failed sign-in), and signs the user out of every other session; this one stays.
+   */
+  async changePassword(owner: SessionOwner, currentSessionId: string, passwords: { current: string; next: string }, ip: string): Promise<number> {
+    const user = await this.opts.store.accounts.findUserByEmail(owner.user.email);
+    if (!user || !(await passwordMatches(passwords.current, user.passwordHash))) {
+      await this.opts.failedAuth.recordFailure(ip);
+      throw invalid('current_password', 'is not your current password');
+    }
+    checkPasswordForm(passwords.next, 'new_password');
+    checkPasswordStrength(passwords.next, user.email, 'new_password');
+    await this.opts.store.accounts.setPasswordHash(user.id, await newPasswordHash(passwords.next));
+    const ended = await this.opts.store.sessions.deleteByUser(user.id, hashSessionId(currentSessionId));
+    await this.audit(owner, 'user.password_changed', { sessions_ended: ended });
+    return ended;
+  }
+
+  private audit(owner: SessionOwner, action: 'user.password_changed' | 'user.signed_out_elsewhere', details: Record<string, unknown>): Promise<void> {
+    return this.opts.audit.record(owner.account.id, { userId: owner.user.id }, action, { type: 'user', id: owner.user.id, name: owner.user.email }, details);
   }
 
   private async start(owner: SessionOwner): Promise<SignedIn> {

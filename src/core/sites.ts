@@ -13,20 +13,24 @@ const MAX_CACHED_ACCOUNTS = 50_000;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
- * Accepts what people paste (`https://Example.com/`) and returns the bare host name,
- * or throws VALIDATION_ERROR: a registrable-looking name with a dot and an alphabetic TLD.
+ * Accepts what people paste (`https://Shop.Example.com/pricing`, `shop.example.com.`) and
+ * returns the bare host name in lower case, without scheme, port, path or trailing dot, or
+ * throws VALIDATION_ERROR: a registrable-looking name with a dot and an alphabetic TLD.
  */
 export function normalizeDomain(input: string): string {
-  const host = input
-    .trim()
-    .toLowerCase()
-    .replace(/^https?:\/\//, '')
-    .replace(/\/$/, '');
+  const text = input.trim();
+  const refused = invalid('domain', 'must be a domain name such as example.com');
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    throw refused;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') throw refused;
+  const host = url.hostname.replace(/\.$/, '');
   const labels = host.split('.');
   const tld = labels.at(-1) ?? '';
-  if (host.length > 253 || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || !/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) {
-    throw invalid('domain', 'must be a domain name such as example.com');
-  }
+  if (host.length > 253 || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || !/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) throw refused;
   return host;
 }
 
@@ -49,7 +53,9 @@ export class SiteService {
   async createSite(accountId: string, domain: string, actor: Actor = 'operator'): Promise<Site> {
     const plan = await this.opts.accounts.planOf(accountId);
     const site: Site = { id: newId('site'), accountId, domain: normalizeDomain(domain), siteKey: newId('ak'), createdAt: this.opts.clock.now() };
-    if ((await this.opts.store.sites.insertWithinLimit(site, plan.maxSites, [this.opts.webhookEvents.siteEvent('site.created', site, 0)])) === 'PLAN_LIMIT') {
+    const outcome = await this.opts.store.sites.insertWithinLimit(site, plan.maxSites, [this.opts.webhookEvents.siteEvent('site.created', site, 0)]);
+    if (outcome === 'DOMAIN_TAKEN') throw invalid('domain', `${site.domain} is already one of your sites`);
+    if (outcome === 'PLAN_LIMIT') {
       throw new KeygateError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.maxSites} sites; delete one or upgrade the plan to add more`);
     }
     await this.opts.store.keyChanges.announce();

@@ -93,6 +93,13 @@ describe.concurrent('admin create-site', () => {
     await cli.ok('create-site', '--account', account, '--domain', 'd.example.com');
   });
 
+  it('stores the normalised host name and refuses the same domain written another way with VALIDATION_ERROR', async () => {
+    const account = await newAccount();
+    expect(await cli.ok('create-site', '--account', account, '--domain', 'https://Shop.Example.com/pricing')).toMatchObject({ domain: 'shop.example.com' });
+    const refusal = await cli.refused('create-site', '--account', account, '--domain', 'SHOP.example.com.');
+    expect(refusal).toEqual({ code: 'VALIDATION_ERROR', error: 'domain: shop.example.com is already one of your sites' });
+  });
+
   it('refuses a domain that is not a domain name with VALIDATION_ERROR', async () => {
     const account = await newAccount();
     for (const domain of ['localhost', 'not a domain', 'example.123']) {

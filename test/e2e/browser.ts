@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { expect } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { startTestServer, type TestServer, type TestServerOptions } from '../harness.js';
 import { REPO } from '../process/spawn.js';
 
@@ -16,8 +19,11 @@ export const WIDTHS = [1280, 390] as const;
 export interface Dashboard {
   server: TestServer;
   browser: Browser;
-  /** A fresh browser profile (no cookies) whose pages may read and write the clipboard. */
-  newPage(): Promise<Page>;
+  /**
+   * A fresh browser profile (no cookies) whose pages may read and write the clipboard;
+   * `options` set its time zone (`timezoneId`), colour scheme, viewport...
+   */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -31,11 +37,12 @@ export async function startDashboard(options: TestServerOptions = {}): Promise<D
   return {
     server,
     browser,
-    async newPage() {
+    async newPage(options = {}) {
       const context = await browser.newContext({
         baseURL: server.url,
         viewport: { width: WIDTHS[0], height: 900 },
         permissions: ['clipboard-read', 'clipboard-write'],
+        ...options,
       });
       context.setDefaultTimeout(10_000);
       contexts.push(context);
@@ -91,8 +98,8 @@ export async function dashboardApi<T = unknown>(page: Page, method: string, path
 }
 
 /** Signs a new user up through the API (quicker than the form) and leaves the page on the Overview. */
-export async function signedUpPage(dashboard: Dashboard): Promise<Page> {
-  const page = await dashboard.newPage();
+export async function signedUpPage(dashboard: Dashboard, options?: BrowserContextOptions): Promise<Page> {
+  const page = await dashboard.newPage(options);
   await page.goto('/signin');
   const { status } = await dashboardApi(page, 'POST', '/signup', { email: newEmail(), password: PASSWORD });
   if (status !== 201) throw new Error(`sign-up answered ${status}`);
@@ -109,4 +116,33 @@ export async function callApi(server: TestServer, secret: string): Promise<{ sta
 /** A link of the main navigation, by its exact text. */
 export function nav(page: Page, label: string): Locator {
   return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
+}
+
+/** Chooses `action` ("Edit", "Revoke"...) in the "⋯" menu of the key named `keyName`, as a user does. */
+export async function keyAction(page: Page, keyName: string, action: string): Promise<void> {
+  await page.getByRole('button', { name: `Actions for ${keyName}`, exact: true }).click();
+  await page.getByRole('menuitem', { name: `${action} ${keyName}`, exact: true }).click();
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * The WCAG 2.1 A and AA violations axe-core finds in the page as it is now, as
+ * "rule: target" lines (empty when there are none). axe is evaluated through the DevTools
+ * protocol: the dashboard's CSP rightly refuses an injected inline script.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((violation) => `${violation.id} (${violation.help}): ${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')}`);
+  }, WCAG_21_AA);
+  return violations;
+}
+
+/** expect.poll with room for a loaded machine (a password check alone takes a good part of a second). */
+export function poll<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000 });
 }

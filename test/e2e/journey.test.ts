@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
-import { callApi, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
+import { callApi, keyAction, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -31,14 +31,15 @@ describe('a new user in the dashboard', () => {
     await page.getByText('No sites yet').waitFor();
     await page.getByLabel('Domain').fill('not a domain');
     await page.getByRole('button', { name: 'Add site' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('is not a domain name');
+    await expect(page.locator('.field-error').textContent()).resolves.toContain('is not a domain name');
+    await expect(page.getByLabel('Domain').getAttribute('aria-invalid')).resolves.toBe('true');
     await page.getByLabel('Domain').fill('https://Example.com/');
     await page.getByRole('button', { name: 'Add site' }).click();
     await page.getByRole('heading', { name: 'example.com' }).waitFor();
     const siteKey = await page.getByTestId('site-key').textContent();
     expect(siteKey).toMatch(/^ak_[0-9A-Za-z]{24}$/);
     await expect(page.getByTestId('snippet').textContent()).resolves.toContain(`data-site="${siteKey}"`);
-    await page.getByText('Nothing yet. Put the tracking snippet below on your pages').first().waitFor();
+    await page.getByText('Nothing yet. Put the tracking snippet on your pages').first().waitFor();
     await screenshots(page, 'site-detail');
 
     // Two visits reach the tracker, one by a person and one by OpenAI's crawler; the site page counts them.
@@ -101,7 +102,7 @@ describe('a new user in the dashboard', () => {
     const keyRow = page.getByRole('row').filter({ hasText: 'Production server' });
     await expect(keyRow.textContent()).resolves.toContain(`...${secret.slice(-4)}`);
     await screenshots(page, 'keys');
-    await keyRow.getByRole('button', { name: 'Revoke' }).click();
+    await keyAction(page, 'Production server', 'Revoke');
     const dialog = page.getByRole('dialog', { name: 'Revoke "Production server"?' });
     await screenshots(page, 'keys-revoke-dialog', { fullPage: false });
     await dialog.getByRole('button', { name: 'Revoke key' }).click();

@@ -121,6 +121,24 @@ describe('editing a key', () => {
   });
 });
 
+describe('the audit entry of an edit', () => {
+  it('names only the settings whose value changed, and an edit that changes nothing is not recorded', async () => {
+    const expiresAt = new Date(server.clock.now() + 10 * 86_400_000).toISOString();
+    const { key } = await create(owner, { category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'] } });
+    const everything = { name: key.name, category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: [] } };
+    const same = await owner.request('PATCH', `/keys/${key.id}`, everything);
+    expect(same.status, same.text).toBe(200);
+    expect(same.body.key.expires_at).toBe(expiresAt);
+    const renamed = await owner.request('PATCH', `/keys/${key.id}`, { ...everything, name: `${key.name} renamed`, quotas: { daily: 6 } });
+    expect(renamed.status, renamed.text).toBe(200);
+    const entries = (await owner.request('GET', '/audit?limit=200')).body.entries.filter((entry: any) => entry.target_id === key.id);
+    expect(entries.map((entry: any) => [entry.action, entry.details.fields])).toEqual([
+      ['key.updated', ['name', 'quotas']],
+      ['key.created', undefined],
+    ]);
+  });
+});
+
 describe('key lifecycle', () => {
   it('deactivates and reactivates', async () => {
     const { key, secret } = await create(owner);

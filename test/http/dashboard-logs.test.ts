@@ -100,6 +100,21 @@ describe('GET /logs', () => {
     expect(new Set(seen).size).toBe(6);
   });
 
+  it('finds a request by the request id its answer carried, in this account only', async () => {
+    const searcher = await signUp(server);
+    const key = await createKey(searcher, 'Searched');
+    for (const path of ['/api/v1/sites', '/api/v1/sites/site_000000000002', '/api/v1/sites']) await server.call(path, { key: key.secret });
+    const answer = await server.call('/api/v1/sites/site_000000000002', { key: key.secret });
+    const requestId = answer.body.request_id;
+    expect(requestId).toMatch(/^req_[0-9A-Za-z]{20}$/);
+    const found = await searcher.request('GET', `/logs?request_id=${requestId}`);
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.total).toBe(1);
+    expect(found.body.logs).toEqual([expect.objectContaining({ id: requestId, key_id: key.key.id, status: 403, code: 'SITE_NOT_FOUND' })]);
+    expect((await owner.request('GET', `/logs?request_id=${requestId}`)).body).toEqual({ logs: [], next_cursor: null, total: 0 });
+    expectError(await searcher.request('GET', '/logs?request_id=req_short'), 400, 'VALIDATION_ERROR', /^request_id: /);
+  });
+
   it('refuses bad filters and cursors with 400 naming the field', async () => {
     for (const [query, field] of [
       ['status=3xx', 'status'],

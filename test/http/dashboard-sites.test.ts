@@ -37,6 +37,24 @@ describe('sites', () => {
     expectError(await client.request('POST', '/sites', { domain: 'four.example.com' }), 403, 'PLAN_LIMIT', /free plan allows 3 sites/);
   });
 
+  it('normalises every way of writing a domain to one host name and refuses it a second time, using no plan slot', async () => {
+    const client = await signUp(server);
+    const first = await client.request('POST', '/sites', { domain: 'https://Shop.Example.com/pricing?ref=1#top' });
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.site.domain).toBe('shop.example.com');
+    for (const domain of ['shop.example.com', 'Shop.Example.com', 'https://Shop.Example.com/', 'shop.example.com.', 'http://shop.example.com:8080/a/b']) {
+      expectError(await client.request('POST', '/sites', { domain }), 400, 'VALIDATION_ERROR', 'domain: shop.example.com is already one of your sites');
+    }
+    for (const domain of ['ftp://shop.example.com', 'https://user:pw@other.example.com/', 'https://', 'shop..example.com']) {
+      expectError(await client.request('POST', '/sites', { domain }), 400, 'VALIDATION_ERROR', 'domain: must be a domain name such as example.com');
+    }
+    // Another account may track the same domain.
+    expect((await (await signUp(server)).request('POST', '/sites', { domain: 'SHOP.example.com' })).status).toBe(201);
+    // The refused duplicates took no place: two more sites fit the free plan's three.
+    for (const domain of ['two.example.com', 'three.example.com']) expect((await client.request('POST', '/sites', { domain })).status).toBe(201);
+    expect((await client.request('GET', '/sites')).body.sites.map((site: any) => site.domain).sort()).toEqual(['shop.example.com', 'three.example.com', 'two.example.com']);
+  });
+
   it('hides another account\'s sites: 404 NOT_FOUND to read or delete, and the site stays', async () => {
     const { body } = await owner.request('POST', '/sites', { domain: 'private.example.com' });
     expect((await other.request('GET', '/sites')).body.sites).toEqual([]);
@@ -73,6 +91,24 @@ describe('site stats', () => {
     expect(stats.days.at(-1)).toEqual({ date: dayBefore(0), humans: 1, bots: 1 });
     const { body: byDefault } = await client.request('GET', `/sites/${site.id}/stats`);
     expect(byDefault.days).toHaveLength(30);
+  });
+
+  it('leaves the site\'s own host (and its www. twin) out of the top referrers, which the REST stats keep', async () => {
+    const client = await signUp(server);
+    const { body } = await client.request('POST', '/sites', { domain: 'self.example.com' });
+    const hits = [
+      'https://self.example.com/',
+      'https://self.example.com/blog',
+      'https://www.self.example.com/',
+      'https://news.example.org/',
+      'https://blog.self.example.com/',
+    ];
+    for (const referrer of hits) expect((await collectHit(server, body.site.key, { url: 'https://self.example.com/pricing', referrer })).status).toBe(202);
+    const { body: stats } = await client.request('GET', `/sites/${body.site.id}/stats`);
+    expect(stats.top_referrers.map((row: any) => row.referrer).sort()).toEqual(['blog.self.example.com', 'news.example.org']);
+    expect(stats.totals.events).toBe(5);
+    const rest = await server.call(`/api/v1/sites/${body.site.id}/stats`, { key: (await client.request('POST', '/keys', { name: 'rest' })).body.secret });
+    expect(rest.body.top_referrers).toContainEqual({ referrer: 'self.example.com', events: 2 });
   });
 
   it('refuses a bad range with 400 naming the field, as the REST stats do', async () => {

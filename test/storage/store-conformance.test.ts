@@ -224,6 +224,14 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.sites.listByAccount('acct_a')).toHaveLength(3);
     });
 
+    it('refuses a second site of the same domain in one account, before the limit, and allows it in another', async () => {
+      const outcome = await store.sites.insertWithinLimit({ id: 'site_dup', accountId: 'acct_a', domain: 'a.example.com', siteKey: 'ak_dup', createdAt: 1 }, 1);
+      expect(outcome).toBe('DOMAIN_TAKEN');
+      expect(await store.sites.find('site_dup')).toBeUndefined();
+      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      expect(await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_b', domain: 'a.example.com', siteKey: 'ak_b', createdAt: 1 }, 1)).toBe('ok');
+    });
+
     it('finds a site by id and by key, lists them oldest first and deletes one', async () => {
       await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 }, null);
       const siteB = { id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 5 };
@@ -382,6 +390,24 @@ describe.each(BACKENDS)('$name store', (backend) => {
     });
   });
 
+  describe('sessions of a user', () => {
+    it('lists a user\'s live sessions newest first and ends all but one; sets a password hash', async () => {
+      const base = { userId: 'user_a', accountId: 'acct_a', lastSeenAt: NOW, expiresAt: NOW + DAY_MS };
+      await store.sessions.create({ ...base, idHash: 'old', createdAt: NOW - 2 });
+      await store.sessions.create({ ...base, idHash: 'new', createdAt: NOW });
+      await store.sessions.create({ ...base, idHash: 'gone', createdAt: NOW - 1, expiresAt: NOW });
+      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      await store.sessions.create({ ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW });
+      expect((await store.sessions.listByUser('user_a', NOW)).map((session) => session.idHash)).toEqual(['new', 'old']);
+      expect(await store.sessions.deleteByUser('user_a', 'new')).toBe(2);
+      expect((await store.sessions.listByUser('user_a', NOW - 1)).map((session) => session.idHash)).toEqual(['new']);
+      expect(await store.sessions.find('theirs')).toBeDefined();
+      await store.accounts.setPasswordHash('user_a', 'y');
+      expect((await store.accounts.findUserByEmail('a@example.com'))?.passwordHash).toBe('y');
+      expect((await store.accounts.findUserByEmail('b@example.com'))?.passwordHash).toBe('x');
+    });
+  });
+
   describe('audit log', () => {
     it('pages newest first by time, then by append order within a millisecond', async () => {
       await store.audit.append(auditEntry('aud_1', NOW));
@@ -410,6 +436,8 @@ describe.each(BACKENDS)('$name store', (backend) => {
       ]);
       expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(3);
       expect(await store.requestLogs.count({ keyId: 'key_1' })).toBe(2);
+      expect((await store.requestLogs.list({ accountId: 'acct_a', id: 'req_2' }, undefined, 10)).map((row) => row.id)).toEqual(['req_2']);
+      expect(await store.requestLogs.count({ accountId: 'acct_b', id: 'req_2' })).toBe(0);
       expect(await store.requestLogs.count({ status: { min: 400, max: 499 } })).toBe(2);
       expect(await store.requestLogs.count({ from: NOW + 1, to: NOW + 1 })).toBe(1);
 

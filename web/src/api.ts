@@ -144,6 +144,8 @@ export type StatusClass = '2xx' | '4xx' | '5xx' | '429';
 
 export interface LogFilters {
   key?: string;
+  /** One request, by the `request_id` of its answer. */
+  request_id?: string;
   status?: StatusClass;
   from?: string;
   to?: string;
@@ -189,6 +191,14 @@ export interface WebhookAttempt {
   error: string | null;
   time: string;
   state: 'pending' | 'delivered' | 'failed';
+}
+
+/** One of the user's signed-in sessions (browsers); `current` is this one. */
+export interface SessionInfo {
+  current: boolean;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
 }
 
 /** A refusal from the server, with the contract's `code` and its human message. */
@@ -279,6 +289,10 @@ export const api = {
   webhookDeliveries: (id: string, cursor?: string) =>
     request<{ deliveries: WebhookAttempt[]; next_cursor: string | null }>('GET', `/webhooks/${encodeURIComponent(id)}/deliveries${queryString({ cursor })}`),
   redeliver: (id: string, deliveryId: number) => request<{ delivery_id: number }>('POST', `/webhooks/${encodeURIComponent(id)}/deliveries/${deliveryId}/redeliver`),
+  sessions: () => request<{ sessions: SessionInfo[] }>('GET', '/sessions'),
+  endOtherSessions: () => request<{ ended: number }>('POST', '/sessions/end-others'),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<{ sessions_ended: number }>('POST', '/password', { current_password: currentPassword, new_password: newPassword }),
 
   audit: (cursor?: string) => request<{ entries: AuditEntry[]; next_cursor: string | null }>('GET', `/audit${queryString({ cursor })}`),
 };

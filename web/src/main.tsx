@@ -1,51 +1,57 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, type ComponentType } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
+import { createBrowserRouter, createRoutesFromElements, Navigate, Route, RouterProvider } from 'react-router-dom';
 import { Layout } from './components/layout';
-import { AuditPage } from './features/audit/audit-page';
 import { AuthPage } from './features/auth/auth-page';
-import { KeysPage } from './features/keys/keys-page';
-import { LogsPage } from './features/logs/logs-page';
-import { OverviewPage } from './features/overview/overview-page';
-import { PlanPage } from './features/plan/plan-page';
-import { SiteDetailPage } from './features/sites/site-detail-page';
-import { SitesPage } from './features/sites/sites-page';
-import { WebhooksPage } from './features/webhooks/webhooks-page';
 import { RequireSession, SessionProvider } from './session';
 import './styles.css';
 
-function App() {
-  return (
-    <Routes>
-      <Route path="/signin" element={<AuthPage mode="signin" />} />
-      <Route path="/signup" element={<AuthPage mode="signup" />} />
-      <Route
-        element={
-          <RequireSession>
-            <Layout />
-          </RequireSession>
-        }
-      >
-        <Route index element={<OverviewPage />} />
-        <Route path="/sites" element={<SitesPage />} />
-        <Route path="/sites/:id" element={<SiteDetailPage />} />
-        <Route path="/settings/api-keys" element={<KeysPage />} />
-        <Route path="/settings/api-keys/logs" element={<LogsPage />} />
-        <Route path="/settings/plan" element={<PlanPage />} />
-        <Route path="/settings/audit" element={<AuditPage />} />
-        <Route path="/settings/webhooks" element={<WebhooksPage />} />
-        <Route path="*" element={<Navigate to="/" replace />} />
-      </Route>
-    </Routes>
-  );
+/** A page loaded on first visit, so that signing in does not download the charts and the other pages. */
+function page<Name extends string>(load: () => Promise<Record<Name, ComponentType>>, name: Name) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
 }
+
+const OverviewPage = page(() => import('./features/overview/overview-page'), 'OverviewPage');
+const SitesPage = page(() => import('./features/sites/sites-page'), 'SitesPage');
+const SiteDetailPage = page(() => import('./features/sites/site-detail-page'), 'SiteDetailPage');
+const KeysPage = page(() => import('./features/keys/keys-page'), 'KeysPage');
+const KeyDetailPage = page(() => import('./features/keys/key-detail-page'), 'KeyDetailPage');
+const LogsPage = page(() => import('./features/logs/logs-page'), 'LogsPage');
+const PlanPage = page(() => import('./features/plan/plan-page'), 'PlanPage');
+const AuditPage = page(() => import('./features/audit/audit-page'), 'AuditPage');
+const AccountPage = page(() => import('./features/account/account-page'), 'AccountPage');
+const WebhooksPage = page(() => import('./features/webhooks/webhooks-page'), 'WebhooksPage');
+
+const routes = createRoutesFromElements(
+  <>
+    <Route path="/signin" element={<AuthPage mode="signin" />} />
+    <Route path="/signup" element={<AuthPage mode="signup" />} />
+    <Route
+      element={
+        <RequireSession>
+          <Layout />
+        </RequireSession>
+      }
+    >
+      <Route index element={<OverviewPage />} />
+      <Route path="/sites" element={<SitesPage />} />
+      <Route path="/sites/:id" element={<SiteDetailPage />} />
+      <Route path="/settings/api-keys" element={<KeysPage />} />
+      <Route path="/settings/api-keys/logs" element={<LogsPage />} />
+      <Route path="/settings/api-keys/:id" element={<KeyDetailPage />} />
+      <Route path="/settings/plan" element={<PlanPage />} />
+      <Route path="/settings/audit" element={<AuditPage />} />
+      <Route path="/settings/webhooks" element={<WebhooksPage />} />
+      <Route path="/settings/account" element={<AccountPage />} />
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Route>
+  </>,
+);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <BrowserRouter>
-      <SessionProvider>
-        <App />
-      </SessionProvider>
-    </BrowserRouter>
+    <SessionProvider>
+      <RouterProvider router={createBrowserRouter(routes)} />
+    </SessionProvider>
   </StrictMode>,
 );

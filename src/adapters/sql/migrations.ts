@@ -313,6 +313,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0050_request_logs_by_id': {
+    async up(db: Kysely<any>) {
+      // The dashboard finds a request by the request_id its answer carried. 0002 left the id
+      // unindexed for the cost of random inserts at commit; finding one row among millions
+      // by a full scan costs more now that people search by it.
+      await db.schema.createIndex('request_logs_by_id').on('request_logs').column('id').execute();
+    },
+  },
+  '0051_sessions_by_user': {
+    async up(db: Kysely<any>) {
+      // The account page lists a user's sessions, and a password change ends them.
+      await db.schema.createIndex('sessions_by_user').on('sessions').column('user_id').execute();
+    },
+  },
 });
 
 export type Dialect = 'sqlite' | 'postgres';

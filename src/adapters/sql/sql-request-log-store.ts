@@ -117,8 +117,9 @@ function batchStatements(db: Kysely<Database>, dialect: Dialect) {
 }
 
 /** Narrows a request-log query to the rows `filter` matches. */
-function matching<O>(query: SelectQueryBuilder<Database, 'request_logs', O>, { accountId, keyId, status, from, to }: RequestLogFilter) {
+function matching<O>(query: SelectQueryBuilder<Database, 'request_logs', O>, { accountId, keyId, id, status, from, to }: RequestLogFilter) {
   if (accountId !== undefined) query = query.where('request_logs.account_id', '=', accountId);
+  if (id !== undefined) query = query.where('request_logs.id', '=', id);
   if (keyId !== undefined) query = query.where('request_logs.key_id', '=', keyId);
   if (status !== undefined) query = query.where('request_logs.status', '>=', status.min).where('request_logs.status', '<=', status.max);
   if (from !== undefined) query = query.where('request_logs.time', '>=', from);

@@ -53,4 +53,21 @@ export class SqlSessionStore implements SessionStore {
   async deleteExpired(now: Millis): Promise<void> {
     await this.db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
   }
+
+  async listByUser(userId: string, now: Millis): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id_hash')
+      .execute();
+    return rows.map(sessionFromRow);
+  }
+
+  async deleteByUser(userId: string, keepIdHash: string): Promise<number> {
+    const result = await this.db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '!=', keepIdHash).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

@@ -112,6 +112,10 @@ class SqlAccountStore implements AccountStore {
     await this.db.updateTable('accounts').set({ plan }).where('id', '=', id).execute();
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+
   async findUserByEmail(email: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
     return row && { id: row.id, accountId: row.account_id, email: row.email, passwordHash: row.password_hash, createdAt: row.created_at };
@@ -129,9 +133,11 @@ class SqlSiteStore implements SiteStore {
     this.siteOfKey = new PreparedQuery(db.selectFrom('sites').selectAll().where('site_key', '=', arg(0)));
   }
 
-  async insertWithinLimit(site: Site, maxSites: number | null, events: readonly WebhookEvent[] = []): Promise<'ok' | 'PLAN_LIMIT'> {
+  async insertWithinLimit(site: Site, maxSites: number | null, events: readonly WebhookEvent[] = []): Promise<'ok' | 'PLAN_LIMIT' | 'DOMAIN_TAKEN'> {
     return this.db.transaction().execute(async (trx) => {
       await lockAccount(trx, site.accountId);
+      const same = await trx.selectFrom('sites').select('id').where('account_id', '=', site.accountId).where('domain', '=', site.domain).executeTakeFirst();
+      if (same) return 'DOMAIN_TAKEN';
       if (maxSites !== null) {
         const { count } = await trx
           .selectFrom('sites')

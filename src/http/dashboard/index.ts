@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IP_BLOCKED_MESSAGE } from '../../core/authenticator.js';
 import { KeygateError } from '../../core/errors.js';
 import type { Services } from '../../core/services.js';
+import { accountRoutes } from './account.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { rejectCrossSite } from './csrf.js';
@@ -32,6 +33,6 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
   await app.register(authRoutes, { services });
   await app.register(async (signedIn) => {
     signedIn.addHook('onRequest', requireSession(services.sessions));
-    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes, webhookRoutes]) await signedIn.register(routes, { services });
+    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes, webhookRoutes, accountRoutes]) await signedIn.register(routes, { services });
   });
 };

@@ -11,6 +11,7 @@ const STATUS_CLASSES = { '2xx': { min: 200, max: 299 }, '4xx': { min: 400, max: 
 
 const FilterFields = {
   key: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  request_id: Type.Optional(Type.String({ pattern: '^req_[0-9A-Za-z]{20}$', description: 'req_ and 20 base62 characters' })),
   status: Type.Optional(Type.Union(Object.keys(STATUS_CLASSES).map((name) => Type.Literal(name)))),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
@@ -21,6 +22,7 @@ const PageQuery = Type.Object({ ...FilterFields, ...PageFields }, { additionalPr
 function filterOf(accountId: string, query: Static<typeof FilterQuery>): RequestLogFilter & { accountId: string } {
   const filter: RequestLogFilter & { accountId: string } = { accountId };
   if (query.key !== undefined) filter.keyId = query.key;
+  if (query.request_id !== undefined) filter.id = query.request_id;
   if (query.status !== undefined) filter.status = STATUS_CLASSES[query.status as keyof typeof STATUS_CLASSES];
   if (query.from !== undefined) filter.from = Date.parse(query.from);
   if (query.to !== undefined) filter.to = Date.parse(query.to);

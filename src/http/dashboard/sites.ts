@@ -32,9 +32,10 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     return { site: siteView(site, events.get(site.id) ?? 0), snippet };
   });
 
-  // The body of GET /api/v1/sites/:id/stats as a live key gets it (no `livemode`: a session has no key mode).
+  // The body of GET /api/v1/sites/:id/stats as a live key gets it (no `livemode`: a session has no key mode),
+  // but for the site's own host among the referrers: on its page, a referral is a visit from elsewhere.
   app.get('/sites/:id/stats', { schema: { params: IdParams, querystring: StatsQuery } }, async (request) =>
-    siteStatsView(await services.events.stats(request.owner.account.id, request.params.id, request.query)),
+    siteStatsView(await services.events.stats(request.owner.account.id, request.params.id, request.query, { withoutSelfReferrals: true })),
   );
 
   app.delete('/sites/:id', { schema: { params: IdParams } }, async (request, reply) => {

@@ -9,16 +9,26 @@ interface ConfirmDialogProps {
   busy?: boolean;
   onConfirm(): void;
   onCancel(): void;
+  /** Where the keyboard goes when the dialog closes; by default, what had it when the dialog opened. */
+  returnFocus?: HTMLElement | null;
 }
 
-/** A modal <dialog>: focus stays inside, Escape cancels, and Cancel has the initial focus. */
-export function ConfirmDialog({ title, children, confirmLabel, danger = false, busy = false, onConfirm, onCancel }: ConfirmDialogProps) {
+/**
+ * A modal <dialog>: focus stays inside, Escape cancels, Cancel has the initial focus, and
+ * closing gives the keyboard back to where it was (not to the page's body).
+ */
+export function ConfirmDialog({ title, children, confirmLabel, danger = false, busy = false, onConfirm, onCancel, returnFocus }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const returnTo = useRef(returnFocus);
 
   useEffect(() => {
     const element = dialog.current;
+    const before = returnTo.current ?? (document.activeElement as HTMLElement | null);
     if (element && !element.open) element.showModal();
-    return () => element?.close();
+    return () => {
+      element?.close();
+      if (before?.isConnected) before.focus();
+    };
   }, []);
 
   return (

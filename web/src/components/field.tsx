@@ -9,24 +9,24 @@ export interface FieldControlProps {
 interface FieldProps {
   label: string;
   hint?: ReactNode;
-  /** Why the value was refused, shown under the control (and announced) until it changes. */
-  error?: string | undefined;
+  /** What is wrong with the value, shown under the field and read out with it. */
+  error?: string;
   children(control: FieldControlProps): ReactNode;
 }
 
 /**
  * A labelled form control with an optional hint and error. The label holds only the field's
- * name, so that is the control's accessible name; the error and the hint describe it.
+ * name, so that is the control's accessible name; the error and the hint are its description.
  */
 export function Field({ label, hint, error, children }: FieldProps) {
   const id = useId();
-  const describedBy = [error !== undefined && `${id}-error`, hint !== undefined && `${id}-hint`].filter(Boolean).join(' ');
+  const described = [error && `${id}-error`, hint !== undefined && `${id}-hint`].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children({ id, ...(describedBy && { 'aria-describedby': describedBy }), ...(error !== undefined && { 'aria-invalid': true }) })}
-      {error !== undefined && (
-        <small id={`${id}-error`} className="field-error" role="alert">
+      {children({ id, ...(described && { 'aria-describedby': described }), ...(error && { 'aria-invalid': true }) })}
+      {error && (
+        <small id={`${id}-error`} className="field-error">
           {error}
         </small>
       )}

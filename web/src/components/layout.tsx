@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { useSession } from '../session';
 import { errorMessage } from '../use-load';
@@ -12,6 +12,7 @@ const NAV = [
   { to: '/settings/plan', label: 'Plan', end: true },
   { to: '/settings/audit', label: 'Audit log', end: true },
   { to: '/settings/webhooks', label: 'Webhooks', end: true },
+  { to: '/settings/account', label: 'Account', end: true },
 ];
 
 /** The signed-in frame: brand, navigation, who is signed in, sign out. */
@@ -56,11 +57,20 @@ export function Layout() {
               {item.label}
             </NavLink>
           ))}
+          <a href="/docs">API reference</a>
         </nav>
       </header>
       <main id="main" className="main" tabIndex={-1} ref={main}>
         <ErrorAlert message={error} />
-        <Outlet />
+        <Suspense
+          fallback={
+            <p className="loading" role="status">
+              Loading…
+            </p>
+          }
+        >
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

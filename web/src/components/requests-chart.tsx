@@ -2,8 +2,8 @@ import type { DailyRequests } from '../api';
 import { DailyChart } from './daily-chart';
 
 const SERIES = [
-  { name: 'Successful', color: '#2563eb' },
-  { name: 'Errors', color: '#dc2626' },
+  { name: 'Successful', color: '#1d4ed8', darkColor: '#93c5fd' },
+  { name: 'Errors', color: '#b91c1c', darkColor: '#fca5a5' },
 ];
 
 function requestCount(count: number): string {
@@ -20,8 +20,8 @@ export function RequestsChart({ days }: { days: DailyRequests[] }) {
       series={SERIES}
       caption={
         total === 0
-          ? 'No API requests in the last 30 days.'
-          : `${requestCount(total)} in the last 30 days, ${errors.toLocaleString('en')} of them refused or failed.`
+          ? 'No API requests in the last 30 days (UTC days).'
+          : `${requestCount(total)} in the last 30 days (UTC days), ${errors.toLocaleString('en')} of them refused or failed.`
       }
     />
   );

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type AuditEntry } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatDateTime } from '../../components/format';
+import { usePageTitle } from '../../page-title';
 import { useLoad } from '../../use-load';
 
 const ACTIONS: Record<string, string> = {
@@ -21,7 +22,17 @@ const ACTIONS: Record<string, string> = {
   'webhook.updated': 'changed webhook',
   'webhook.secret_rolled': 'rolled the secret of webhook',
   'webhook.deleted': 'deleted webhook',
+  'user.password_changed': 'changed their password',
+  'user.signed_out_elsewhere': 'signed out of their other sessions',
 };
+
+const FIELD_LABELS: Record<string, string> = { name: 'name', category: 'category', expires_at: 'expiry', quotas: 'quotas', restrictions: 'restrictions' };
+
+/** What an edit changed, as the server recorded it: ": expiry, quotas". */
+function changedFields(entry: AuditEntry): string {
+  const fields = (entry.details as { fields?: unknown } | null)?.fields;
+  return Array.isArray(fields) && fields.length > 0 ? `: ${fields.map((field) => FIELD_LABELS[String(field)] ?? String(field)).join(', ')}` : '';
+}
 
 /** Who did it: the user, else what `details.via` names (the admin CLI, an API key revoking through the REST API, or a leak report). */
 function actor(entry: AuditEntry): string {
@@ -32,6 +43,7 @@ function actor(entry: AuditEntry): string {
 }
 
 export function AuditPage() {
+  usePageTitle('Audit log');
   const [cursor, setCursor] = useState<string>();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const page = useLoad(() => api.audit(cursor), [cursor]);
@@ -63,6 +75,7 @@ export function AuditPage() {
                         <q>{entry.target_name}</q>
                       </>
                     )}
+                    {entry.action === 'key.updated' && changedFields(entry)}
                   </span>
                 </li>
               ))}

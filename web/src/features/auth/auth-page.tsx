@@ -4,6 +4,7 @@ import { api, ApiError } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { useSession } from '../../session';
+import { usePageTitle } from '../../page-title';
 import { useAction } from '../../use-action';
 import { errorMessage } from '../../use-load';
 
@@ -49,6 +50,7 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   const [fieldError, setFieldError] = useState<{ field: FieldName; message: string }>();
   const { busy, error, setError, run } = useAction(explain);
   const signUp = mode === 'signup';
+  usePageTitle(signUp ? 'Create your account' : 'Sign in');
 
   if (session) return <Navigate to={state.from ?? '/'} replace />;
 

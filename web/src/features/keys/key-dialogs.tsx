@@ -21,6 +21,8 @@ const GRACE_PERIODS = [
 
 interface KeyDialogsProps {
   dialog: KeyDialog;
+  /** Where the keyboard goes when the dialog closes. */
+  returnFocus: HTMLElement | null;
   onCancel(): void;
   onRevoke(key: DashboardKey): Promise<void>;
   onDelete(key: DashboardKey): Promise<void>;
@@ -29,7 +31,7 @@ interface KeyDialogsProps {
 }
 
 /** The confirmations of the key actions that cannot be undone, and the refusal to delete a used key. */
-export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate, onRotate }: KeyDialogsProps) {
+export function KeyDialogs({ dialog, returnFocus, onCancel, onRevoke, onDelete, onDeactivate, onRotate }: KeyDialogsProps) {
   const { key } = dialog;
   const [graceSeconds, setGraceSeconds] = useState(0);
   const [name, setName] = useState('');
@@ -38,7 +40,7 @@ export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate,
   switch (dialog.kind) {
     case 'revoke':
       return (
-        <ConfirmDialog title={`Revoke "${key.name}"?`} confirmLabel="Revoke key" danger busy={busy} onConfirm={() => run(() => onRevoke(key))} onCancel={onCancel}>
+        <ConfirmDialog returnFocus={returnFocus} title={`Revoke "${key.name}"?`} confirmLabel="Revoke key" danger busy={busy} onConfirm={() => run(() => onRevoke(key))} onCancel={onCancel}>
           <p>
             Every request with <code>{key.prefix}...{key.last4}</code> is refused from now on. This cannot be undone; its logs are kept.
           </p>
@@ -47,20 +49,20 @@ export function KeyDialogs({ dialog, onCancel, onRevoke, onDelete, onDeactivate,
       );
     case 'delete':
       return (
-        <ConfirmDialog title={`Delete "${key.name}"?`} confirmLabel="Delete key" danger busy={busy} onConfirm={() => run(() => onDelete(key))} onCancel={onCancel}>
+        <ConfirmDialog returnFocus={returnFocus} title={`Delete "${key.name}"?`} confirmLabel="Delete key" danger busy={busy} onConfirm={() => run(() => onDelete(key))} onCancel={onCancel}>
           <p>This key was never used. Deleting it removes it and its settings for good.</p>
         </ConfirmDialog>
       );
     case 'used':
       return (
-        <ConfirmDialog title={`"${key.name}" can't be deleted`} confirmLabel="Deactivate instead" busy={busy} onConfirm={() => run(() => onDeactivate(key))} onCancel={onCancel}>
+        <ConfirmDialog returnFocus={returnFocus} title={`"${key.name}" can't be deleted`} confirmLabel="Deactivate instead" busy={busy} onConfirm={() => run(() => onDeactivate(key))} onCancel={onCancel}>
           <p>{dialog.reason ?? 'This key has been used, and its request history is kept for your records, so it cannot be deleted.'}</p>
           <p>Deactivate it to refuse its requests while keeping its history (you can reactivate it later), or revoke it to end it for good.</p>
         </ConfirmDialog>
       );
     case 'rotate':
       return (
-        <ConfirmDialog title={`Rotate "${key.name}"`} confirmLabel="Rotate key" busy={busy} onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))} onCancel={onCancel}>
+        <ConfirmDialog returnFocus={returnFocus} title={`Rotate "${key.name}"`} confirmLabel="Rotate key" busy={busy} onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))} onCancel={onCancel}>
           <p>A new key with the same category, mode, expiry, quotas and restrictions replaces this one. You will see the new key once.</p>
           <Field label="Grace period for the old key" hint="Time to deploy the new key before the old one is revoked.">
             {(control) => (

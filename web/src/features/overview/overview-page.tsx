@@ -4,9 +4,11 @@ import { ErrorAlert } from '../../components/alert';
 import { formatNumber } from '../../components/format';
 import { RequestsChart } from '../../components/requests-chart';
 import { LeakFlag } from '../keys/leak-flag';
+import { usePageTitle } from '../../page-title';
 import { useLoad } from '../../use-load';
 
 export function OverviewPage() {
+  usePageTitle('Overview');
   const { data, error } = useLoad(api.overview);
   const requests = data?.requests_per_day.reduce((sum, day) => sum + day.requests, 0) ?? 0;
 

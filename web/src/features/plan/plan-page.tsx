@@ -1,6 +1,7 @@
 import { api } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatLimit, formatNumber } from '../../components/format';
+import { usePageTitle } from '../../page-title';
 import { useLoad } from '../../use-load';
 
 function Usage({ label, used, max }: { label: string; used: number; max: number | null }) {
@@ -22,6 +23,7 @@ function rate(value: number | null, unit: string): string {
 }
 
 export function PlanPage() {
+  usePageTitle('Plan');
   const { data, error } = useLoad(api.plan);
   return (
     <>

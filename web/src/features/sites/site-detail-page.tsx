@@ -1,21 +1,62 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { CopyButton } from '../../components/copy-button';
 import { formatDate, formatNumber } from '../../components/format';
+import { usePageTitle } from '../../page-title';
 import { useAction } from '../../use-action';
 import { useLoad } from '../../use-load';
 import { SiteStatsSection } from './site-stats';
+
+const CHECK_EVERY_MS = 3000;
+
+/** The copy-ready tracking snippet; for a site without events yet, a live check that says when the first one arrives. */
+function SnippetCard({ domain, snippet, waiting }: { domain: string; snippet: string; waiting: 'waiting' | 'received' | undefined }) {
+  return (
+    <section className="card" aria-labelledby="snippet-title">
+      <h2 id="snippet-title">Tracking snippet</h2>
+      <p>
+        Paste this into the <code>&lt;head&gt;</code> of every page of {domain}:
+      </p>
+      <pre className="snippet" data-testid="snippet">
+        <code>{snippet}</code>
+      </pre>
+      <CopyButton text={snippet} label="Copy snippet" />
+      {waiting && (
+        <p className={`install-check install-check-${waiting}`} role="status" data-testid="install-check">
+          {waiting === 'waiting'
+            ? 'Waiting for the first event… Open a page of the site with the snippet: this turns green when its visit arrives.'
+            : 'First event received: the snippet works. Visits show up below.'}
+        </p>
+      )}
+    </section>
+  );
+}
 
 export function SiteDetailPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const added = (useLocation().state as { added?: boolean } | null)?.added === true;
-  const { data, error } = useLoad(() => api.site(id), [id]);
+  const { data, error, reload } = useLoad(() => api.site(id), [id]);
+  // A site without events this month shows the snippet first and checks for the first event until it comes.
+  const [install, setInstall] = useState<'waiting' | 'received'>();
+  const noEvents = data?.site.events_this_month === 0;
+
+  useEffect(() => {
+    if (noEvents && install === undefined) setInstall('waiting');
+    if (!noEvents && install === 'waiting') setInstall('received');
+  }, [noEvents, install]);
+
+  useEffect(() => {
+    if (install !== 'waiting') return;
+    const timer = setInterval(reload, CHECK_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [install, reload]);
   const [confirming, setConfirming] = useState(false);
   const deletion = useAction();
+  usePageTitle(data ? `${data.site.domain} · Sites` : 'Site');
 
   async function remove() {
     setConfirming(false);
@@ -35,7 +76,7 @@ export function SiteDetailPage() {
       <ErrorAlert message={deletion.error} />
       {data && (
         <>
-          <Notice message={added ? `${data.site.domain} is added. Put the snippet below on its pages to start counting visits.` : undefined} />
+          <Notice message={added ? `${data.site.domain} is added. Put the snippet on its pages to start counting visits.` : undefined} />
           <section className="card">
             <dl className="facts">
               <div>
@@ -57,18 +98,9 @@ export function SiteDetailPage() {
             <p className="hint">The site key is public: it only identifies the site to the tracker and grants no API access.</p>
           </section>
 
-          <SiteStatsSection siteId={data.site.id} />
-
-          <section className="card">
-            <h2>Tracking snippet</h2>
-            <p>
-              Paste this into the <code>&lt;head&gt;</code> of every page of {data.site.domain}:
-            </p>
-            <pre className="snippet" data-testid="snippet">
-              <code>{data.snippet}</code>
-            </pre>
-            <CopyButton text={data.snippet} label="Copy snippet" />
-          </section>
+          {install && <SnippetCard domain={data.site.domain} snippet={data.snippet} waiting={install} />}
+          <SiteStatsSection key={install} siteId={data.site.id} />
+          {!install && <SnippetCard domain={data.site.domain} snippet={data.snippet} waiting={undefined} />}
 
           <section className="card danger-zone">
             <h2>Delete this site</h2>

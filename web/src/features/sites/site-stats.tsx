@@ -7,10 +7,10 @@ import { formatNumber } from '../../components/format';
 import { Options } from '../../components/options';
 import { useLoad } from '../../use-load';
 
-const RANGES = [7, 30, 90].map((days) => ({ value: days, label: `Last ${days} days` }));
+const RANGES = [7, 30, 90].map((days) => ({ value: days, label: `Last ${days} days (UTC)` }));
 const SERIES = [
-  { name: 'Humans', color: '#2563eb' },
-  { name: 'Bots', color: '#f59e0b' },
+  { name: 'Humans', color: '#1d4ed8', darkColor: '#93c5fd' },
+  { name: 'Bots', color: '#b45309', darkColor: '#fbbf24' },
 ];
 const DAY_MS = 86_400_000;
 
@@ -57,7 +57,7 @@ function caption(stats: SiteStats, days: number): string {
 export function SiteStatsSection({ siteId }: { siteId: string }) {
   const [days, setDays] = useState(30);
   const { data, error } = useLoad(() => api.siteStats(siteId, lastDays(days)), [siteId, days]);
-  const noHits = 'Nothing yet. Put the tracking snippet below on your pages: visits show up here within seconds.';
+  const noHits = 'Nothing yet. Put the tracking snippet on your pages: visits show up here within seconds.';
 
   return (
     <section className="card site-stats" aria-labelledby="site-stats-title">

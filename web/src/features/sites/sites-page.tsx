@@ -1,26 +1,35 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDate, formatLimit, formatNumber } from '../../components/format';
 import { TableHead } from '../../components/table-head';
+import { usePageTitle } from '../../page-title';
 import { useAction } from '../../use-action';
-import { errorMessage, useLoad } from '../../use-load';
+import { useLoad } from '../../use-load';
 
-function explainRefusal(failure: unknown): string {
-  if (failure instanceof ApiError && failure.code === 'VALIDATION_ERROR' && failure.message.startsWith('domain:')) {
-    return 'That is not a domain name. Enter the host name only, such as example.com or blog.example.com.';
-  }
-  return errorMessage(failure);
+/** What is wrong with the domain given, in words for the field; undefined for other refusals (the plan's limit...). */
+function domainProblem(failure: unknown): string | undefined {
+  if (!(failure instanceof ApiError) || failure.code !== 'VALIDATION_ERROR' || !failure.message.startsWith('domain: ')) return undefined;
+  const taken = /^domain: (\S+) is already one of your sites$/.exec(failure.message);
+  if (taken) return `${taken[1]} is already one of your sites: each domain is added once.`;
+  return 'That is not a domain name. Enter the host name only, such as example.com or blog.example.com.';
 }
 
 export function SitesPage() {
+  usePageTitle('Sites');
   const navigate = useNavigate();
   const { data, error } = useLoad(() => Promise.all([api.sites(), api.plan()]));
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const [domain, setDomain] = useState('');
-  const adding = useAction(explainRefusal);
+  const adding = useAction();
+  const [domainError, setDomainError] = useState<string>();
+  const domainInput = useRef<HTMLInputElement>(null);
+  // The keyboard (and a screen reader, which then reads the error tied to it) goes to the field to fix.
+  useEffect(() => {
+    if (domainError) domainInput.current?.focus();
+  }, [domainError]);
 
   const sites = data?.[0].sites;
   const plan = data?.[1].plan;
@@ -28,14 +37,21 @@ export function SitesPage() {
 
   async function add(event: FormEvent) {
     event.preventDefault();
+    setDomainError(undefined);
     if (domain.trim() === '') {
-      adding.setError('Enter the domain of the site, such as example.com.');
+      setDomainError('Enter the domain of the site, such as example.com.');
       return;
     }
-    // The server normalizes what people paste (https://Example.com/ → example.com) and says what is wrong.
+    // The server normalizes what people paste (https://Example.com/pricing → example.com) and says what is wrong.
     await adding.run(async () => {
-      const { site } = await api.addSite(domain);
-      navigate(`/sites/${site.id}`, { state: { added: true } });
+      try {
+        const { site } = await api.addSite(domain);
+        navigate(`/sites/${site.id}`, { state: { added: true } });
+      } catch (failure) {
+        const problem = domainProblem(failure);
+        if (!problem) throw failure;
+        setDomainError(problem);
+      }
     });
   }
 
@@ -58,15 +74,15 @@ export function SitesPage() {
               </p>
             ) : (
               <form className="inline-form" onSubmit={add} noValidate>
-                <Field label="Domain" hint="The host name only, like example.com or shop.example.com.">
+                <Field label="Domain" hint="The host name, like example.com or shop.example.com; a pasted address works too." error={domainError}>
                   {(control) => (
                     <input
                       {...control}
+                      ref={domainInput}
                       name="domain"
                       placeholder="example.com"
                       autoComplete="off"
                       spellCheck={false}
-                      aria-invalid={adding.error !== undefined}
                       value={domain}
                       onChange={(event) => setDomain(event.target.value)}
                     />
