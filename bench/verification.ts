@@ -18,7 +18,7 @@ export async function measureVerification(plansFile: string, plan: string): Prom
   const dataDir = mkdtempSync(join(tmpdir(), 'keygate-verify-'));
   const services = await openKeygate(loadConfig({ DATA_DIR: dataDir, PLANS_FILE: plansFile }, dataDir));
   try {
-    const { accountId } = await services.accounts.createAccount({ email: 'verify@example.com', password: 'verify password', plan });
+    const { accountId } = await services.accounts.createAccount({ email: 'verify@example.com', password: 'verify-Quartz-71-Lantern-Orbit', plan });
     const { secret } = await services.keys.createKey(accountId, { name: 'verify', quotas: { total: 1e12, daily: 1e12, monthly: 1e12 } });
     const traits = { ip: '127.0.0.1', origin: undefined, referer: undefined, method: 'GET', route: '/api/v1/sites' };
     for (let i = 0; i < WARMUP; i++) await services.gate.check(secret, traits);
