@@ -329,8 +329,9 @@ describe('an access token on the REST API', () => {
       [key.id, 200, 'oauth', 1],
     ]);
     const csv = (await owner.request('GET', '/logs.csv')).text.trim().split('\r\n');
-    expect(csv[0]!.split(',').at(-2)).toBe('auth');
-    expect(csv.slice(1).map((line) => line.split(',').at(-2))).toEqual(['oauth', 'key', 'oauth']);
+    const column = csv[0]!.split(',').indexOf('auth');
+    expect(column).toBeGreaterThan(0);
+    expect(csv.slice(1).map((line) => line.split(',')[column])).toEqual(['oauth', 'key', 'oauth']);
   });
 
   it('expires after 3600 seconds (EXPIRED_KEY); the key and new tokens keep working', async () => {
