@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
-import { newId } from '../lib/ids.js';
+import { newRequestId } from '../lib/ids.js';
 import { keyPrefix } from '../lib/key-format.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -51,7 +51,7 @@ export interface AppOptions {
 export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB_ROOT }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
-    genReqId: () => newId('req'),
+    genReqId: () => newRequestId(),
     // Each keyed API request is a row of the request log already; errors are still logged.
     // OAuth requests get none either: a client that wrongly puts its secret in the query string must not have it logged.
     logController: new LogController({ disableRequestLogging: (request) => (request.url?.startsWith('/api/') || request.url?.startsWith('/oauth/')) ?? false }),

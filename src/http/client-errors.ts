@@ -2,7 +2,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
-import { newId } from '../lib/ids.js';
+import { newRequestId } from '../lib/ids.js';
 import { ERROR_STATUS, type ErrorBody } from './errors.js';
 
 /** Node's HTTP parser errors (llhttp's codes) that say which part of the request is bad. */
@@ -37,7 +37,7 @@ export function clientErrorHandler(logger: FastifyBaseLogger) {
   return function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const [code, message] = answerTo(error);
-    const requestId = newId('req');
+    const requestId = newRequestId();
     logger.debug({ err: error, reqId: requestId }, 'refused a request the HTTP parser rejected');
     if (!socket.writable) {
       socket.destroy();
