@@ -54,6 +54,17 @@ local function log_seconds_until_slot(key, now, window)
 end
 `;
 
+/**
+ * Admits one event of a key (an IP's leak reports, its sign-ups) unless `limit` already fell within
+ * the rolling window; consumes nothing when refused. KEYS: the log. ARGV: now, limit, window, slack.
+ */
+export const SLIDING_WINDOW_ADMIT_LUA = `${SLIDING_LOG_LUA}
+local now, limit, window, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if log_count(KEYS[1], now, window) >= limit then return 0 end
+log_add(KEYS[1], now, window, slack)
+return 1
+`;
+
 type ScriptArg = string | number;
 
 /**
