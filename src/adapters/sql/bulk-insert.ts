@@ -39,9 +39,20 @@ export class BulkInsert<Row> {
     let at = 0;
     for (const size of SQLITE_CHUNKS) {
       for (; rows.length - at >= size; at += size) {
-        const parameters = rows.slice(at, at + size).flatMap((row) => this.names.map((name) => row[name]));
-        await db.executeQuery(CompiledQuery.raw(this.sqliteTexts.get(size)!, parameters));
+        await db.executeQuery(CompiledQuery.raw(this.sqliteTexts.get(size)!, this.flatten(rows, at, size)));
       }
     }
+  }
+
+  /** Rows `at` to `at + size`, column by column, in one array: a loop, which costs a fraction of `flatMap` per row. */
+  private flatten(rows: readonly Row[], at: number, size: number): unknown[] {
+    const { names } = this;
+    const parameters = new Array<unknown>(size * names.length);
+    let next = 0;
+    for (let index = at; index < at + size; index++) {
+      const row = rows[index]!;
+      for (const name of names) parameters[next++] = row[name];
+    }
+    return parameters;
   }
 }
