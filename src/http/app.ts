@@ -90,9 +90,11 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   app.decorateRequest('apiKey', null as never);
   app.decorateRequest('keysVersion', '');
   app.decorateReply('errorCode', undefined);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take Fastify's callback form where they await nothing: no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     request.clientIp = clientIp(request);
     reply.header('x-request-id', request.id);
+    done();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.

@@ -49,7 +49,7 @@ export function installMetrics(app: FastifyInstance, services: Services): void {
 
   // prom-client hashes a label set on every call; the sets are few (routes × methods × statuses), so each is looked up once.
   const series = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     const name = `${request.method} ${route} ${reply.statusCode}`;
     let one = series.get(name);
@@ -60,6 +60,7 @@ export function installMetrics(app: FastifyInstance, services: Services): void {
     one.count.inc();
     one.duration.observe(reply.elapsedTime / 1000);
     if (reply.errorCode) errors.inc({ code: reply.errorCode });
+    done();
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics of this instance', tags: ['Operation'] } }, async (_request, reply) => {

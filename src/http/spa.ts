@@ -40,6 +40,7 @@ function cacheHeaders(response: SetHeadersResponse, path: string): void {
 }
 
 function isDashboardAnswer(url: string): boolean {
+  if (url.startsWith('/api/')) return false;
   const path = url.split('?')[0]!;
   return path.startsWith('/dashboard/api/') || isClientRoute('GET', path);
 }
@@ -59,8 +60,9 @@ function isClientRoute(method: string, url: string): boolean {
  */
 export async function serveDashboard(app: FastifyInstance, webRoot: string): Promise<void> {
   const built = existsSync(webRoot);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (isDashboardAnswer(request.url)) reply.headers(DASHBOARD_SECURITY_HEADERS);
+    done(null, payload);
   });
   if (built) await app.register(fastifyStatic, { root: webRoot, prefix: '/', preCompressed: true, cacheControl: false, setHeaders: cacheHeaders });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
