@@ -15,7 +15,8 @@ const SQLITE_CHUNKS = [256, 64, 16, 4, 1];
  */
 export class BulkInsert<Row> {
   private readonly names: ReadonlyArray<keyof Row & string>;
-  private readonly postgresText: string;
+  /** The PostgreSQL statement: `$1`…`$n` are the columns' arrays (`postgresParameters`); it may be one part of a larger one. */
+  readonly postgresText: string;
   private readonly sqliteTexts: Map<number, string>;
 
   constructor(
@@ -33,7 +34,7 @@ export class BulkInsert<Row> {
   async run(db: Kysely<any>, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
     if (this.dialect === 'postgres') {
-      await db.executeQuery(CompiledQuery.raw(this.postgresText, this.names.map((name) => rows.map((row) => row[name]))));
+      await db.executeQuery(CompiledQuery.raw(this.postgresText, this.postgresParameters(rows)));
       return;
     }
     let at = 0;
@@ -42,6 +43,10 @@ export class BulkInsert<Row> {
         await db.executeQuery(CompiledQuery.raw(this.sqliteTexts.get(size)!, this.flatten(rows, at, size)));
       }
     }
+  }
+
+  postgresParameters(rows: readonly Row[]): unknown[][] {
+    return this.names.map((name) => rows.map((row) => row[name]));
   }
 
   /** Rows `at` to `at + size`, column by column, in one array: a loop, which costs a fraction of `flatMap` per row. */

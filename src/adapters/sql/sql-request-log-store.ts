@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
 import type { DailyRequests, LoggedRequest, Position, RequestAuth, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
@@ -97,10 +97,29 @@ const LOG_COLUMNS: ReadonlyArray<readonly [keyof LogRow, ColumnType]> = [
   ['requests', 'integer'],
 ];
 
-/** The batch's statements, compiled once: a batch runs the first once and the others once per key and minute. */
+/**
+ * PostgreSQL's whole batch in one statement, so one round trip and its own transaction: the
+ * rows, then the minute counts and totals from arrays sorted by key. PostgreSQL runs the
+ * main UPDATE first and the WITH parts nobody reads after it, so concurrent batches of any
+ * instances lock api_keys and then key_usage rows in one order and wait instead of deadlocking.
+ */
+function postgresBatchText(insertLogs: BulkInsert<LogRow>): string {
+  const at = LOG_COLUMNS.length;
+  return `with logged as (${insertLogs.postgresText}),
+  counted as (
+    insert into key_usage (key_id, minute, count) select * from unnest($${at + 1}::text[], $${at + 2}::bigint[], $${at + 3}::bigint[])
+    on conflict (key_id, minute) do update set count = key_usage.count + excluded.count
+  )
+  update api_keys set usage_total = usage_total + totals.accepted
+  from unnest($${at + 4}::text[], $${at + 5}::bigint[]) as totals (id, accepted) where api_keys.id = totals.id`;
+}
+
+/** The batch's statements, compiled once: on SQLite a batch runs the first once and the others once per key and minute. */
 function batchStatements(db: Kysely<Database>, dialect: Dialect) {
+  const insertLogs = new BulkInsert<LogRow>(dialect, 'request_logs', LOG_COLUMNS);
   return {
-    insertLogs: new BulkInsert<LogRow>(dialect, 'request_logs', LOG_COLUMNS),
+    insertLogs,
+    postgresBatch: dialect === 'postgres' ? postgresBatchText(insertLogs) : undefined,
     addMinute: new PreparedQuery(
       db
         .insertInto('key_usage')
@@ -144,7 +163,22 @@ export class SqlRequestLogStore implements RequestLogStore {
   }
 
   async append(entries: readonly RequestLogEntry[]): Promise<void> {
-    const { insertLogs, addMinute, addTotal } = this.batch;
+    const { insertLogs, postgresBatch, addMinute, addTotal } = this.batch;
+    if (postgresBatch !== undefined) {
+      const minutes: [string[], number[], number[]] = [[], [], []];
+      const totals: [string[], number[]] = [[], []];
+      for (const [keyId, usage] of inLockOrder(summarize(entries))) {
+        for (const [minute, count] of inLockOrder(usage.minutes)) {
+          minutes[0].push(keyId);
+          minutes[1].push(minute);
+          minutes[2].push(count);
+        }
+        totals[0].push(keyId);
+        totals[1].push(usage.accepted);
+      }
+      await this.db.executeQuery(CompiledQuery.raw(postgresBatch, [...insertLogs.postgresParameters(entries.map(toRow)), ...minutes, ...totals]));
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       await insertLogs.run(trx, entries.map(toRow));
       for (const [keyId, usage] of inLockOrder(summarize(entries))) {
