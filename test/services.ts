@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 /**
@@ -96,6 +97,74 @@ export async function dropPostgres(databaseUrl: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A loopback port free at this moment. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface PrivatePostgres {
+  /** Of its `postgres` database; `freshPostgres`'s databases are on the shared cluster, not here. */
+  url: string;
+  /**
+   * A fast shutdown, as `pg_ctlcluster stop` does: sessions are ended with 57P01, then the port
+   * closes. Asynchronous, so that servers in this process keep answering meanwhile.
+   */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it at once and removes its files. */
+  destroy(): void;
+}
+
+/**
+ * A PostgreSQL cluster of its own, in a temporary directory, on a loopback port of its own:
+ * a test may stop and restart it without disturbing the test files that share the main
+ * cluster. Needs Debian's PostgreSQL 15 binaries and root (the server runs as `postgres`).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-pg-'));
+  const data = join(dir, 'data');
+  const command = (program: string, args: string[]) => ['-u', 'postgres', '--', join(POSTGRES_BIN, program), ...args];
+  const asPostgres = async (program: string, args: string[]) => void (await promisify(execFile)('runuser', command(program, args), { cwd: dir }));
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c full_page_writes=off`;
+  const start = async () => {
+    await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+    await waitFor(port, 'the private PostgreSQL');
+  };
+  const destroy = () => {
+    try {
+      execFileSync('runuser', command('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'pipe', cwd: dir });
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    chownSync(dir, ...postgresIds());
+    // Trust on loopback: a throwaway cluster that lives as long as one test file.
+    await asPostgres('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    await start();
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    start,
+    destroy,
+  };
+}
+
+function postgresIds(): [number, number] {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+  return [id('-u'), id('-g')];
 }
 
 let redisReady: Promise<void> | undefined;

@@ -133,14 +133,13 @@ export interface Store {
   events: EventStore;
   webhooks: WebhookStore;
   accessTokens: AccessTokenStore;
-  /** Resolves when storage answers a trivial query. */
   /**
-   * Resolves when storage answers and, after a fault was noted, takes a write again
-   * (disk full, read-only or unreachable storage recovers without a restart).
+   * Resolves when storage takes a write: it fails while the disk is full, the database
+   * read-only or unreachable, and succeeds again once it recovers, without a restart.
    */
   ping(): Promise<void>;
-  /** True if `error` is storage unable to work now (disk full, read-only, unreachable); ping then fails until a write succeeds. */
-  noteFault(error: unknown): boolean;
+  /** True if `error` is storage unable to work now (disk full, read-only, unreachable), not a fault of the request or the code. */
+  isFault(error: unknown): boolean;
   close(): Promise<void>;
 }
 

@@ -98,7 +98,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.
-    if (!services.store.noteFault(error)) return handleError(error, request, reply);
+    if (!services.store.isFault(error)) return handleError(error, request, reply);
     request.log.error({ err: error }, 'storage cannot take the work now');
     return sendError(reply, 'NOT_READY', 'Storage is unavailable (full, read-only or unreachable); try again later');
   });

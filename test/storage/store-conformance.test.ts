@@ -8,6 +8,7 @@ import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
 import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
+import { StorageUnreachableError } from '../../src/adapters/sql/storage-faults.js';
 
 /** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
 interface Backend {
@@ -168,14 +169,19 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await again.ping();
     });
 
-    it('notes disk-full, read-only and shutdown errors as faults, nothing else, and is ready again once a probe write succeeds', async () => {
+    it('tells disk-full, read-only, shutdown and unreachable-database errors as faults, nothing else, and pings with a write', async () => {
       const failure = (code: string) => Object.assign(new Error(code), { code });
-      expect(store.noteFault(new Error('unexpected'))).toBe(false);
-      expect(store.noteFault(failure('SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
-      expect(store.noteFault(failure('23505'))).toBe(false);
-      expect(store.noteFault(failure('SQLITE_FULL'))).toBe(true);
-      expect(store.noteFault(failure('SQLITE_READONLY_DBMOVED'))).toBe(true);
-      expect(store.noteFault(failure('53100'))).toBe(true);
+      expect(store.isFault(new Error('unexpected'))).toBe(false);
+      expect(store.isFault(failure('SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
+      expect(store.isFault(failure('23505'))).toBe(false);
+      expect(store.isFault(failure('SQLITE_FULL'))).toBe(true);
+      expect(store.isFault(failure('SQLITE_READONLY_DBMOVED'))).toBe(true);
+      expect(store.isFault(failure('53100'))).toBe(true);
+      expect(store.isFault(failure('57P03'))).toBe(true);
+      expect(store.isFault(failure('08006'))).toBe(true);
+      expect(store.isFault(new StorageUnreachableError(failure('ECONNREFUSED')))).toBe(true);
+      // A bare socket errno may be Redis's, whose outage fails closed with 500.
+      expect(store.isFault(failure('ECONNREFUSED'))).toBe(false);
       await store.ping();
       await store.ping();
     });

@@ -1,10 +1,11 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
 import { PreparedQuery } from '../sql/prepared.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
+import { StorageUnreachableError } from '../sql/storage-faults.js';
 
 const POOL_SIZE = 10;
 
@@ -43,20 +44,71 @@ export class PostgresKeyChangeSignal implements KeyChangeSignal {
   }
 }
 
+/** PostgreSQL's own errors carry a SQLSTATE, classified as they are; anything else here is the connection's. */
+const unreachable = (error: unknown) => (error instanceof pg.DatabaseError ? error : new StorageUnreachableError(error));
+
+/**
+ * A pooled connection as Kysely uses it. A statement that fails once the connection has
+ * broken (pg then rejects it with a socket error or "Connection terminated unexpectedly",
+ * after the client's 'error' event) fails as unreachable storage, so the request is
+ * answered 503 NOT_READY rather than 500. The pool drops the broken client on release.
+ */
+class WatchedClient implements PostgresPoolClient {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly broken: WeakSet<pg.PoolClient>,
+  ) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(statement: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof statement !== 'string') return this.client.query(statement as never);
+    return this.client.query(statement, parameters as unknown[]).catch((error: unknown) => {
+      throw this.broken.has(this.client) ? unreachable(error) : error;
+    }) as Promise<PostgresQueryResult<R>>;
+  }
+
+  release(): void {
+    this.client.release();
+  }
+}
+
+/** pg's pool for Kysely, telling a connection that cannot be opened (PostgreSQL down or restarting) from a bad statement. */
+class WatchedPool implements PostgresPool {
+  private readonly broken = new WeakSet<pg.PoolClient>();
+  private readonly watched = new WeakMap<pg.PoolClient, WatchedClient>();
+
+  constructor(private readonly pool: pg.Pool) {
+    // An idle connection that breaks (a server restart) is dropped by the pool and replaced on
+    // the next query, which reports its own error; unhandled, this event would end the process.
+    pool.on('error', () => {});
+    // One that breaks while checked out (between two statements of a transaction) emits 'error'
+    // on the client itself, where an unhandled event would end the process too. The statement
+    // that next uses it fails instead, and the pool drops the client on release.
+    pool.on('connect', (client) => client.on('error', () => this.broken.add(client)));
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw unreachable(error);
+    });
+    let watched = this.watched.get(client);
+    if (!watched) this.watched.set(client, (watched = new WatchedClient(client, this.broken)));
+    return watched;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
 /**
  * Opens the PostgreSQL database at `url`, migrating it if needed. `keyChanges` replaces the
  * database's own signal (Redis's, when instances share one).
  */
 export async function openPostgresStore(url: string, { keyChanges }: { keyChanges?: KeyChangeSignal | undefined } = {}): Promise<SqlStore> {
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
-  // An idle connection that breaks (a server restart) is dropped by the pool and replaced on
-  // the next query, which reports its own error; unhandled, this event would end the process.
-  pool.on('error', () => {});
-  // One that breaks while checked out (between two statements of a transaction) emits 'error' on
-  // the client itself, where nobody listens: that too would end the process. The statement that
-  // next uses it fails instead, and the pool drops the client on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new WatchedPool(pool) }) });
   try {
     await migrateUnderLock(pool, db);
   } catch (error) {

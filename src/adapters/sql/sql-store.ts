@@ -331,9 +331,6 @@ export class SqlStore implements Store {
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
   readonly accessTokens: AccessTokenStore;
-  /** Set by a write that failed for lack of space or permission, cleared by ping's probe write. */
-  private faulted = false;
-
   /** `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers better. */
   constructor(
     private readonly db: Kysely<Database>,
@@ -354,21 +351,17 @@ export class SqlStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
-    if (!this.faulted) return;
-    // A write, the kind of work that failed: readiness returns once storage takes one again.
+    // A write, the work a full, read-only or unreachable database refuses while its reads (from
+    // cached pages, or a file system that still reads) may go on succeeding.
     await this.db
       .insertInto('storage_probe')
       .values({ id: 1, written_at: Date.now() })
       .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: (eb) => eb.ref('excluded.written_at') }))
       .execute();
-    this.faulted = false;
   }
 
-  noteFault(error: unknown): boolean {
-    if (!isStorageFault(error)) return false;
-    this.faulted = true;
-    return true;
+  isFault(error: unknown): boolean {
+    return isStorageFault(error);
   }
 
   async close(): Promise<void> {
