@@ -51,7 +51,11 @@ describe.skipIf(unmountable !== undefined)(`a full disk under the SQLite databas
     expect((await server.call('/readyz')).status).toBe(200);
 
     const filler = fillDisk(mountPoint);
-    expectError(await collectHit(server, site.siteKey), 503, 'NOT_READY');
+    // SQLite first reuses the space its write-ahead log already holds: hits are stored (202) until it needs more.
+    let hit = await collectHit(server, site.siteKey);
+    let stored = 0;
+    for (; hit.status === 202 && stored < 1000; stored++) hit = await collectHit(server, site.siteKey);
+    expectError(hit, 503, 'NOT_READY');
     // The request's log row cannot be committed, so the answer cannot be given either.
     expectError(await server.call('/api/v1/sites', { key: secret }), 503, 'NOT_READY');
     expectError(await server.call('/readyz'), 503, 'NOT_READY');
@@ -62,6 +66,6 @@ describe.skipIf(unmountable !== undefined)(`a full disk under the SQLite databas
     expect((await collectHit(server, site.siteKey)).status).toBe(202);
     const { status, body } = await server.call('/api/v1/sites', { key: secret });
     expect(status).toBe(200);
-    expect(body.sites[0].events_this_month).toBe(2);
+    expect(body.sites[0].events_this_month).toBe(2 + stored);
   });
 });

@@ -331,12 +331,16 @@ export class SqlStore implements Store {
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
   readonly accessTokens: AccessTokenStore;
-  /** `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers better. */
+  /**
+   * `reads` runs the long reads (see SqlRequestLogStore); the same `db` unless the dialect offers
+   * better. `beside`: what runs next to the connection (SQLite's checkpoint thread), stopped by `close`.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     readonly keyChanges: KeyChangeSignal,
     dialect: Dialect,
     private readonly reads: Kysely<Database> = db,
+    private readonly beside?: { close(): Promise<void> },
   ) {
     this.accounts = new SqlAccountStore(db);
     this.sites = new SqlSiteStore(db);
@@ -367,6 +371,7 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     await this.keyChanges.close?.();
     if (this.reads !== this.db) await this.reads.destroy();
+    await this.beside?.close();
     await this.db.destroy();
   }
 }

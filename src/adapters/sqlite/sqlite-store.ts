@@ -6,6 +6,7 @@ import { migrateToLatest } from '../sql/migrations.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
 import { SqliteChangeSignal } from './sqlite-change-signal.js';
+import { SqliteCheckpointer, WRITER_CHECKPOINT_PAGES } from './sqlite-checkpointer.js';
 import { sqliteReadThread } from './sqlite-read-worker.js';
 
 const MAX_CACHED_STATEMENTS = 500;
@@ -64,5 +65,10 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
   const signalDirectory = path === ':memory:' ? undefined : join(dirname(path), 'keygate-changes');
   // Opened after the migrations, which create the file; an in-memory database has no second connection.
   const reads = path === ':memory:' ? db : sqliteReadThread<Database>(path);
-  return new SqlStore(db, await SqliteChangeSignal.open(connection, signalDirectory), 'sqlite', reads);
+  let checkpointer: SqliteCheckpointer | undefined;
+  if (path !== ':memory:') {
+    connection.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+    checkpointer = SqliteCheckpointer.start(path);
+  }
+  return new SqlStore(db, await SqliteChangeSignal.open(connection, signalDirectory), 'sqlite', reads, checkpointer);
 }
