@@ -40,4 +40,15 @@ describe('botName', () => {
     expect(botName(undefined)).toBe('unknown');
     expect(botName('')).toBe('unknown');
   });
+
+  it('classifies an agent the same when it comes again, also after more distinct agents than it remembers', () => {
+    const first = USER_AGENTS.map(([userAgent]) => botName(userAgent));
+    for (let i = 0; i < 10_000; i++) botName(`Mozilla/5.0 (X11; Linux x86_64) Gecko/${i} Firefox/${i}`);
+    for (const [index, [userAgent, name]] of USER_AGENTS.entries()) {
+      expect(first[index]).toBe(name);
+      expect(botName(userAgent)).toBe(name);
+      expect(botName(userAgent)).toBe(name);
+    }
+    expect(botName(`${'x'.repeat(600)} Googlebot/2.1`)).toBe('Googlebot');
+  });
 });

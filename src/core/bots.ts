@@ -44,11 +44,31 @@ function productToken(userAgent: string, match: string): string {
 const UNKNOWN_BOT = 'unknown';
 
 /**
+ * User agents repeat (a few browser builds send most hits), and matching one against isbot's
+ * pattern was the largest cost of a tracking hit: each is classified once, up to this many at
+ * a time, short ones only, so that a client inventing agents costs memory it cannot grow.
+ */
+const CACHED_AGENTS = 4096;
+const MAX_CACHED_AGENT_LENGTH = 512;
+const classified = new Map<string, string | null>();
+
+/**
  * The bot's name for a user agent, or null for a human. A hit without a user agent is a
  * script, not a browser: it counts as a bot named `unknown`.
  */
 export function botName(userAgent: string | undefined): string | null {
   if (!userAgent) return UNKNOWN_BOT;
+  const known = classified.get(userAgent);
+  if (known !== undefined) return known;
+  const name = classify(userAgent);
+  if (userAgent.length <= MAX_CACHED_AGENT_LENGTH) {
+    if (classified.size >= CACHED_AGENTS) classified.clear();
+    classified.set(userAgent, name);
+  }
+  return name;
+}
+
+function classify(userAgent: string): string | null {
   const named = NAMED_PATTERN.exec(userAgent);
   if (named) return CANONICAL.get(named[0].toLowerCase())!;
   if (!isbot(userAgent)) return null;
