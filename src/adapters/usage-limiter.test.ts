@@ -84,7 +84,14 @@ const backends: Array<{ name: string; open(history: UsageHistory, clock: ManualC
       const prefix = freshRedisPrefix();
       const instance = async () => new RedisUsageLimiter(await redis.connect(), { prefix, history }, clock);
       const limiter = await instance();
-      return { limiter, peer: instance, lose: async () => (await redis.flush(prefix), limiter) };
+      return {
+        limiter,
+        peer: instance,
+        lose: async () => {
+          await redis.flush(prefix);
+          return limiter;
+        },
+      };
     },
   },
 ];

@@ -5,7 +5,7 @@ import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { expectError } from './expect-error.js';
 import { forwardedFor } from './forwarded-for.js';
-import { scanReport, signingKey, startKeysServer, type KeysServer, type SigningKey } from './scanner-keys.js';
+import { scanReport, signingKey, startKeysServer, type KeysServer } from './scanner-keys.js';
 
 /**
  * SPEC §9: the code hosts' secret-scanning reports, signed with keys published on a local
