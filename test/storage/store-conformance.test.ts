@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshPostgres } from '../services.js';
+import { needsServices } from '../needs-services.js';
+import { freshPostgres, type TestService } from '../services.js';
 import type { AccessToken, ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
 import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
@@ -12,6 +13,8 @@ import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
 /** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
 interface Backend {
   name: string;
+  /** What the backend needs running besides this process. */
+  needs: TestService[];
   fresh(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
   /**
    * Whether two instances in this process can write at once. Not on SQLite: better-sqlite3
@@ -24,6 +27,7 @@ interface Backend {
 const BACKENDS: Backend[] = [
   {
     name: 'SQLite',
+    needs: [],
     async fresh() {
       const dir = mkdtempSync(join(tmpdir(), 'keygate-store-'));
       return { open: () => openSqliteStore(join(dir, 'keygate.db')), drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -32,6 +36,7 @@ const BACKENDS: Backend[] = [
   },
   {
     name: 'PostgreSQL',
+    needs: ['postgres'],
     async fresh() {
       const database = await freshPostgres();
       return { open: () => openPostgresStore(database.url), drop: () => database.drop() };
@@ -133,6 +138,8 @@ function tally<T extends string>(outcomes: T[]): Partial<Record<T, number>> {
 }
 
 describe.each(BACKENDS)('$name store', (backend) => {
+  needsServices(...backend.needs);
+
   let database: Awaited<ReturnType<Backend['fresh']>>;
   let opened: Store[];
   let store: Store;
