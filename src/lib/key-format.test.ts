@@ -88,7 +88,7 @@ describe('API key format', () => {
       const body = `${prefix}_live_${'a'.repeat(26)}`;
       return body + encodeBase62(crc32(body), 6);
     };
-    expect(parseApiKey(forge('ab'))).toBeDefined();
+    expect(parseApiKey(forge('ab'))).toEqual({ mode: 'live', prefix: 'ab_live_', last4: forge('ab').slice(-4) });
     for (const bad of ['a', '1ab', 'Ab', 'a_b', 'a-b', 'a234567890123']) expect(parseApiKey(forge(bad)), bad).toBeUndefined();
   });
 

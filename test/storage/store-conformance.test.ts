@@ -289,7 +289,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.keys.update('key_1', { lastUsedAt: NOW + 5 });
       expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
       expect(await store.keys.deleteUnused('key_1')).toBe(false);
-      expect(await store.keys.find('key_1')).toBeDefined();
+      expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
     });
 
     it("edits a key's settings unless another live key holds the new name", async () => {
@@ -408,7 +408,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect((await store.sessions.listByUser('user_a', NOW)).map((session) => session.idHash)).toEqual(['new', 'old']);
       expect(await store.sessions.deleteByUser('user_a', 'new')).toBe(2);
       expect((await store.sessions.listByUser('user_a', NOW - 1)).map((session) => session.idHash)).toEqual(['new']);
-      expect(await store.sessions.find('theirs')).toBeDefined();
+      expect(await store.sessions.find('theirs')).toEqual({ session: { ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW }, email: 'b@example.com' });
       await store.accounts.setPasswordHash('user_a', 'y');
       expect((await store.accounts.findUserByEmail('a@example.com'))?.passwordHash).toBe('y');
       expect((await store.accounts.findUserByEmail('b@example.com'))?.passwordHash).toBe('x');
@@ -539,7 +539,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('revokes a token only for its own key', async () => {
       await store.accessTokens.insert(token('t1'));
       expect(await store.accessTokens.revoke('t1', 'key_2', NOW)).toBe(false);
-      expect(await store.accessTokens.findLive('t1')).toBeDefined();
+      expect(await store.accessTokens.findLive('t1')).toEqual({ token: token('t1'), keyHash: 'hash_key_1' });
     });
 
     it('counts and revokes all of a key\'s live tokens, leaving other keys\' and expired ones be', async () => {
@@ -552,7 +552,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.accessTokens.revokeAllOfKey('key_1', NOW)).toBe(2);
       expect(await store.accessTokens.countLive('key_1', NOW)).toBe(0);
       expect(await store.accessTokens.countLive('key_2', NOW)).toBe(1);
-      expect(await store.accessTokens.findLive('t3')).toBeDefined();
+      expect(await store.accessTokens.findLive('t3')).toEqual({ token: token('t3', 'key_1', { expiresAt: NOW }), keyHash: 'hash_key_1' });
     });
 
     it('prunes tokens that expired before the given time', async () => {
@@ -560,7 +560,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.accessTokens.insert(token('new'));
       expect(await store.accessTokens.prune(NOW)).toBe(1);
       expect(await store.accessTokens.findLive('old')).toBeUndefined();
-      expect(await store.accessTokens.findLive('new')).toBeDefined();
+      expect(await store.accessTokens.findLive('new')).toEqual({ token: token('new'), keyHash: 'hash_key_1' });
     });
   });
 
