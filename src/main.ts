@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { buildApp } from './http/app.js';
+import { dashboardUrl } from './lib/dashboard-url.js';
 import { createLogger } from './logger.js';
 import { openKeygate } from './runtime.js';
 
@@ -10,7 +11,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const services = await openKeygate(config, { logger });
   const app = await buildApp({ services, config, logger });
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify logs a line per address it listens on (one per interface for 0.0.0.0); the first,
+  // which is the process's first log line, says where to open the dashboard.
+  let listenLines = 0;
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) => (listenLines++ === 0 ? `Keygate listening — dashboard at ${dashboardUrl(config.host, address)}` : `also listening at ${address}`),
+  });
 
   const pruneEvery = (what: string, prune: () => Promise<number>) => () =>
     prune().then(

@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { createServer, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -14,6 +14,7 @@ import pg from 'pg';
  */
 
 const CLUSTER_CONFIG = '/etc/postgresql/15/main';
+const POSTGRES_SERVER = '/usr/lib/postgresql/15/bin/postgres';
 const ROLE = 'keygate_test';
 const PASSWORD = 'keygate_test';
 const ADMIN_URL = process.env.KEYGATE_TEST_POSTGRES_URL ?? `postgres://${ROLE}:${PASSWORD}@127.0.0.1:5432/postgres`;
@@ -23,9 +24,15 @@ function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.connect(port, '127.0.0.1');
   });
 }
@@ -36,6 +43,52 @@ async function waitFor(port: number, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${what} did not start listening on 127.0.0.1:${port}`);
+}
+
+export type TestService = 'postgres' | 'redis';
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Why `service` cannot be had on this machine, or undefined: it answers already, or this file can start it. */
+async function whyMissing(service: TestService): Promise<string | undefined> {
+  if (service === 'postgres') {
+    if (process.env.KEYGATE_TEST_POSTGRES_URL || (await reachable(5432))) return undefined;
+    if (!existsSync(POSTGRES_SERVER)) return `PostgreSQL 15 is not installed (no ${POSTGRES_SERVER}) and KEYGATE_TEST_POSTGRES_URL is not set`;
+    if (!onPath('pg_ctlcluster') || !onPath('runuser')) return 'pg_ctlcluster or runuser is missing, so the PostgreSQL 15 cluster cannot be started';
+    if (process.getuid?.() !== 0) return 'starting the PostgreSQL 15 cluster takes root (pg_ctlcluster, runuser -u postgres); set KEYGATE_TEST_POSTGRES_URL instead';
+    return undefined;
+  }
+  if (process.env.KEYGATE_TEST_REDIS_URL || (await reachable(6379))) return undefined;
+  if (!onPath('redis-server')) return 'redis-server is not installed and KEYGATE_TEST_REDIS_URL is not set';
+  return undefined;
+}
+
+const missing = new Map<TestService, Promise<string | undefined>>();
+
+/**
+ * Why tests that need `services` cannot run here, or undefined when they can (each answers, or
+ * can be started as below). Under KEYGATE_TEST_REQUIRE_SERVICES=1 (.ci/run sets it: CI installs
+ * them) a missing service rejects instead, so that those tests fail rather than skip.
+ */
+export async function missingServices(...services: TestService[]): Promise<string | undefined> {
+  const reasons = await Promise.all(
+    services.map((service) => {
+      if (!missing.has(service)) missing.set(service, whyMissing(service));
+      return missing.get(service)!;
+    }),
+  );
+  const reason = reasons.filter(Boolean).join('; ') || undefined;
+  if (reason && process.env.KEYGATE_TEST_REQUIRE_SERVICES === '1') throw new Error(`KEYGATE_TEST_REQUIRE_SERVICES=1, but ${reason}`);
+  return reason;
 }
 
 /** Starts Debian's PostgreSQL 15 cluster if needed and makes sure the test role exists. */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../test/redis-clients.js';
-import { freshRedisPrefix } from '../../test/services.js';
+import { needsServices } from '../../test/needs-services.js';
+import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { CollectLimiter } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
 import { MemoryCollectLimiter } from './memory/memory-collect-limiter.js';
@@ -9,12 +10,13 @@ import { RedisCollectLimiter } from './redis/redis-collect-limiter.js';
 const redis = new RedisClients();
 afterAll(() => redis.closeAll());
 
-const backends: Array<{ name: string; open(clock: ManualClock): Promise<CollectLimiter> }> = [
+const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<CollectLimiter> }> = [
   { name: 'MemoryCollectLimiter', open: async (clock) => new MemoryCollectLimiter(clock) },
-  { name: 'RedisCollectLimiter', open: async (clock) => new RedisCollectLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
+  { name: 'RedisCollectLimiter', needs: ['redis'], open: async (clock) => new RedisCollectLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
 ];
 
-describe.each(backends)('$name', ({ open }) => {
+describe.each(backends)('$name', ({ open, needs = [] }) => {
+  needsServices(...needs);
   it('admits exactly the limit per site key in any rolling second', async () => {
     const clock = new ManualClock();
     const limiter = await open(clock);

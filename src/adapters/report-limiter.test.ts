@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../test/redis-clients.js';
-import { freshRedisPrefix } from '../../test/services.js';
+import { needsServices } from '../../test/needs-services.js';
+import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { ReportLimiter, ReportLimits } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
 import { MemoryReportLimiter } from './memory/memory-report-limiter.js';
@@ -11,12 +12,13 @@ afterAll(() => redis.closeAll());
 
 const LIMITS: ReportLimits = { perIp: 3, windowMs: 60_000 };
 
-const backends: Array<{ name: string; open(clock: ManualClock): Promise<ReportLimiter> }> = [
+const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<ReportLimiter> }> = [
   { name: 'MemoryReportLimiter', open: async (clock) => new MemoryReportLimiter(LIMITS, clock) },
-  { name: 'RedisReportLimiter', open: async (clock) => new RedisReportLimiter(await redis.connect(), { ...LIMITS, prefix: freshRedisPrefix() }, clock) },
+  { name: 'RedisReportLimiter', needs: ['redis'], open: async (clock) => new RedisReportLimiter(await redis.connect(), { ...LIMITS, prefix: freshRedisPrefix() }, clock) },
 ];
 
-describe.each(backends)('$name', ({ open }) => {
+describe.each(backends)('$name', ({ open, needs = [] }) => {
+  needsServices(...needs);
   it('admits exactly the limit per IP in any rolling window, each IP on its own', async () => {
     const clock = new ManualClock();
     const limiter = await open(clock);

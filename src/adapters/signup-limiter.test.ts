@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../test/redis-clients.js';
-import { freshRedisPrefix } from '../../test/services.js';
+import { needsServices } from '../../test/needs-services.js';
+import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { SignupLimiter, SignupPolicy } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
 import { MemorySignupLimiter } from './memory/memory-signup-limiter.js';
@@ -11,12 +12,13 @@ afterAll(() => redis.closeAll());
 
 const POLICY: SignupPolicy = { limit: 3, windowMs: 3_600_000 };
 
-const backends: Array<{ name: string; open(clock: ManualClock): Promise<SignupLimiter> }> = [
+const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<SignupLimiter> }> = [
   { name: 'MemorySignupLimiter', open: async (clock) => new MemorySignupLimiter(POLICY, clock) },
-  { name: 'RedisSignupLimiter', open: async (clock) => new RedisSignupLimiter(await redis.connect(), { ...POLICY, prefix: freshRedisPrefix() }, clock) },
+  { name: 'RedisSignupLimiter', needs: ['redis'], open: async (clock) => new RedisSignupLimiter(await redis.connect(), { ...POLICY, prefix: freshRedisPrefix() }, clock) },
 ];
 
-describe.each(backends)('$name', ({ open }) => {
+describe.each(backends)('$name', ({ open, needs = [] }) => {
+  needsServices(...needs);
   it('admits the limit per IP in any rolling window; a refusal is not counted', async () => {
     const clock = new ManualClock();
     const limiter = await open(clock);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../test/redis-clients.js';
-import { freshRedisPrefix } from '../../test/services.js';
+import { needsServices } from '../../test/needs-services.js';
+import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { TokenIssueLimiter } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
 import { MemoryTokenIssueLimiter } from './memory/memory-token-issue-limiter.js';
@@ -9,12 +10,13 @@ import { RedisTokenIssueLimiter } from './redis/redis-token-issue-limiter.js';
 const redis = new RedisClients();
 afterAll(() => redis.closeAll());
 
-const backends: Array<{ name: string; open(clock: ManualClock): Promise<TokenIssueLimiter> }> = [
+const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<TokenIssueLimiter> }> = [
   { name: 'MemoryTokenIssueLimiter', open: async (clock) => new MemoryTokenIssueLimiter(clock) },
-  { name: 'RedisTokenIssueLimiter', open: async (clock) => new RedisTokenIssueLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
+  { name: 'RedisTokenIssueLimiter', needs: ['redis'], open: async (clock) => new RedisTokenIssueLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
 ];
 
-describe.each(backends)('$name', ({ open }) => {
+describe.each(backends)('$name', ({ open, needs = [] }) => {
+  needsServices(...needs);
   it('admits exactly the limit per key in any rolling minute and says when the next slot frees', async () => {
     const clock = new ManualClock();
     const limiter = await open(clock);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../test/redis-clients.js';
-import { freshRedisPrefix } from '../../test/services.js';
+import { needsServices } from '../../test/needs-services.js';
+import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../core/ports.js';
 import { MINUTE_MS } from '../core/rolling-windows.js';
 import { ManualClock } from '../lib/clock.js';
@@ -70,7 +71,7 @@ interface Opened {
 const redis = new RedisClients();
 afterAll(() => redis.closeAll());
 
-const backends: Array<{ name: string; open(history: UsageHistory, clock: ManualClock): Promise<Opened> }> = [
+const backends: Array<{ name: string; needs?: TestService[]; open(history: UsageHistory, clock: ManualClock): Promise<Opened> }> = [
   {
     name: 'MemoryUsageLimiter',
     async open(history, clock) {
@@ -80,11 +81,19 @@ const backends: Array<{ name: string; open(history: UsageHistory, clock: ManualC
   },
   {
     name: 'RedisUsageLimiter',
+    needs: ['redis'],
     async open(history, clock) {
       const prefix = freshRedisPrefix();
       const instance = async () => new RedisUsageLimiter(await redis.connect(), { prefix, history }, clock);
       const limiter = await instance();
-      return { limiter, peer: instance, lose: async () => (await redis.flush(prefix), limiter) };
+      return {
+        limiter,
+        peer: instance,
+        lose: async () => {
+          await redis.flush(prefix);
+          return limiter;
+        },
+      };
     },
   },
 ];
@@ -93,7 +102,8 @@ const unlimited: UsageLimits = { accountPerSecond: null, accountPerMinute: null,
 let keys = 0;
 const newKey = (accountId = `acct_${++keys}`): Key => ({ id: `key_${++keys}`, accountId });
 
-describe.each(backends)('$name', ({ open }) => {
+describe.each(backends)('$name', ({ open, needs = [] }) => {
+  needsServices(...needs);
   const setup = async (historyStaggerMs = 0) => {
     const clock = new ManualClock();
     const history = new CommittedUsage(historyStaggerMs);

@@ -11,7 +11,11 @@ import { openKeygate } from '../runtime.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | string[] | undefined>;
 
-interface Command {
+export interface Command {
+  /** Its options as `--help` shows them, in the README's notation: `--key ID [--limit N]`. */
+  usage: string;
+  /** What it does, in one line of `--help`. */
+  summary: string;
   options: Options;
   run(services: Services, values: Values): Promise<object>;
 }
@@ -42,14 +46,18 @@ function list(values: Values, name: string): string[] | undefined {
   return Array.isArray(value) ? value : undefined;
 }
 
-const keyAction = (action: 'deactivateKey' | 'reactivateKey' | 'revokeKey' | 'deleteKey'): Command => ({
+const keyAction = (action: 'deactivateKey' | 'reactivateKey' | 'revokeKey' | 'deleteKey', summary: string): Command => ({
+  usage: '--key ID',
+  summary,
   options: KEY_ID,
   run: async (services, values) => keyAdminView(await services.keys[action](required(values, 'key'), 'operator')),
 });
 
 /** SPEC §8's admin commands: each prints one JSON object. */
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   'create-account': {
+    usage: '--email E --password P [--plan PLAN]',
+    summary: 'Creates an account and its first user (on the free plan unless --plan)',
     options: { email: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' } },
     async run(services, values) {
       const plan = values.plan as string | undefined;
@@ -58,6 +66,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'set-plan': {
+    usage: '--account A --plan PLAN',
+    summary: 'Moves an account to another plan',
     options: { account: { type: 'string' }, plan: { type: 'string' } },
     async run(services, values) {
       const account = await services.accounts.setPlan(required(values, 'account'), required(values, 'plan'));
@@ -65,12 +75,18 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'create-site': {
+    usage: '--account A --domain D',
+    summary: 'Adds a site to an account; prints it with its site key',
     options: { account: { type: 'string' }, domain: { type: 'string' } },
     async run(services, values) {
       return siteView(await services.sites.createSite(required(values, 'account'), required(values, 'domain')), 0);
     },
   },
   'create-key': {
+    usage:
+      '--account A --name N [--mode live|test] [--category C] [--expires ISO] [--quota-total N] [--quota-daily N] [--quota-weekly N] [--quota-monthly N] ' +
+      '[--allow-ip CIDR]... [--allow-referrer R]... [--allow-endpoint "GET /api/v1/sites"]...',
+    summary: 'Creates an API key; prints its secret, this once only',
     options: {
       account: { type: 'string' },
       name: { type: 'string' },
@@ -104,11 +120,13 @@ const COMMANDS: Record<string, Command> = {
       return issuedKeyView(issued.key, issued.secret);
     },
   },
-  'deactivate-key': keyAction('deactivateKey'),
-  'reactivate-key': keyAction('reactivateKey'),
-  'revoke-key': keyAction('revokeKey'),
-  'delete-key': keyAction('deleteKey'),
+  'deactivate-key': keyAction('deactivateKey', 'Deactivates a key until it is reactivated'),
+  'reactivate-key': keyAction('reactivateKey', 'Reactivates a deactivated key'),
+  'revoke-key': keyAction('revokeKey', 'Revokes a key at once and for good'),
+  'delete-key': keyAction('deleteKey', 'Deletes a key that has never been used'),
   'rotate-key': {
+    usage: '--key ID [--grace-seconds S] [--name N]',
+    summary: 'Replaces a key; the old one works --grace-seconds more (at most 7 days)',
     options: { ...KEY_ID, 'grace-seconds': { type: 'string' }, name: { type: 'string' } },
     async run(services, values) {
       const name = values.name as string | undefined;
@@ -120,6 +138,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'create-webhook': {
+    usage: '--account A --url U [--event TYPE]... [--description D]',
+    summary: 'Adds a webhook endpoint; prints its signing secret, this once only',
     options: { account: { type: 'string' }, url: { type: 'string' }, event: { type: 'string', multiple: true }, description: { type: 'string' } },
     async run(services, values) {
       const accountId = (await services.accounts.getAccount(required(values, 'account'))).id;
@@ -132,6 +152,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'delete-webhook': {
+    usage: '--webhook ID',
+    summary: 'Deletes a webhook endpoint',
     options: { webhook: { type: 'string' } },
     async run(services, values) {
       const endpoint = await services.webhooks.deleteEndpoint(required(values, 'webhook'), 'operator');
@@ -139,6 +161,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'webhook-deliveries': {
+    usage: '--webhook ID [--limit N]',
+    summary: "Prints an endpoint's latest delivery attempts, newest first",
     options: { webhook: { type: 'string' }, limit: { type: 'string' } },
     async run(services, values) {
       const limit = optionalInteger(values, 'limit') ?? DEFAULT_LOG_LIMIT;
@@ -148,6 +172,8 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   logs: {
+    usage: '--key ID [--limit N]',
+    summary: "Prints a key's request count and latest requests, newest first",
     options: { ...KEY_ID, limit: { type: 'string' } },
     async run(services, values) {
       const key = await services.keys.getKey(required(values, 'key'), 'operator', { includeRevoked: true });
@@ -158,6 +184,43 @@ const COMMANDS: Record<string, Command> = {
 };
 
 const USAGE = `usage: keygate admin <command> [--option value ...]\ncommands: ${Object.keys(COMMANDS).join(', ')}`;
+const HELP_FLAGS = ['--help', '-h'];
+
+/** `keygate --help` and `keygate admin --help`: every command, one line each. */
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return [
+    'usage: keygate admin <command> [--option value ...]',
+    '',
+    'Runs one operator command on the storage the server is configured with (its environment',
+    'and .env) and prints one JSON object: the result on stdout, or {"error", "code"} on stderr',
+    'with exit status 1.',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'keygate admin <command> --help shows the options of one.',
+  ].join('\n');
+}
+
+/** `keygate admin <command> --help`. */
+function commandHelp(name: string, command: Command): string {
+  return `usage: keygate admin ${name} ${command.usage}\n\n${command.summary}`;
+}
+
+/** The help asked for by `argv`, if it asks for help: a help flag in place of the command, or among a command's options. */
+function helpFor(argv: string[]): string | undefined {
+  const [group, name, ...rest] = argv;
+  if (group !== undefined && HELP_FLAGS.includes(group)) return help();
+  if (group !== 'admin' || name === undefined) return undefined;
+  if (HELP_FLAGS.includes(name)) return help();
+  const command = COMMANDS[name];
+  if (!command) return undefined;
+  // Parsed loosely, so that a help flag is found after other options, but not as an option's value.
+  const { values } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true });
+  return values.help === true ? commandHelp(name, command) : undefined;
+}
 
 function refusal(error: unknown): { error: string; code: ErrorCode } {
   if (error instanceof KeygateError) return { error: error.message, code: error.code };
@@ -168,8 +231,16 @@ function refusal(error: unknown): { error: string; code: ErrorCode } {
   return { error: `Internal error: ${(error as Error).message}`, code: 'INTERNAL' };
 }
 
-/** Runs one admin command; returns the exit code. Output: one JSON object, on stdout or (refusal) stderr. */
+/**
+ * Runs one admin command; returns the exit code. Output: one JSON object, on stdout or (refusal)
+ * stderr; or, asked with --help or -h, usage text on stdout.
+ */
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const usage = helpFor(argv);
+  if (usage !== undefined) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const [group, name, ...rest] = argv;
   let services: Services | undefined;
   try {

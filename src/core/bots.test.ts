@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { botName } from './bots.js';
 
 /** User agents as the crawlers and browsers send them. */
+// biome-ignore format: one user agent and its expected name to a line, however long
 const USER_AGENTS: Array<[string, string | null]> = [
   ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)', 'GPTBot'],
   ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot', 'ChatGPT-User'],

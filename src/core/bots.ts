@@ -5,6 +5,7 @@ import { isbot, isbotMatch } from 'isbot';
  * string says: AI crawlers and assistants first (what site owners most want to see), then
  * search engines. `isbot` (a maintained pattern list) catches every other bot.
  */
+// biome-ignore format: grouped by kind and vendor, several to a line
 const NAMED_BOTS = [
   // AI crawlers, trainers and assistants
   'GPTBot', 'ChatGPT-User', 'OAI-SearchBot',
@@ -22,10 +23,10 @@ const NAMED_BOTS = [
   'Applebot', 'PetalBot', 'Sogou', 'SeznamBot', 'Qwantbot', 'MojeekBot', 'Yeti', 'Exabot',
 ] as const;
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 /** Longest first, so `Applebot-Extended` wins over `Applebot` at the same position. */
 const NAMED_PATTERN = new RegExp(
-  [...NAMED_BOTS].sort((a, b) => b.length - a.length).map(escape).join('|'),
+  [...NAMED_BOTS].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'),
   'i',
 );
 const CANONICAL = new Map<string, string>(NAMED_BOTS.map((name) => [name.toLowerCase(), name]));

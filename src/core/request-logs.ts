@@ -73,7 +73,7 @@ export class RequestLogService {
   /** The account's matching logs as CSV text, newest first, at most MAX_CSV_ROWS rows, read a slice at a time. */
   async *csv(filter: RequestLogFilter & { accountId: string }): AsyncGenerator<string> {
     yield csvLine(CSV_COLUMNS);
-    let after;
+    let after: LoggedRequest | undefined;
     for (let written = 0; written < MAX_CSV_ROWS; ) {
       const rows = await this.opts.store.list(filter, after, Math.min(CSV_SLICE, MAX_CSV_ROWS - written));
       if (rows.length === 0) return;

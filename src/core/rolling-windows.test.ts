@@ -12,7 +12,10 @@ describe('SlidingLog', () => {
     const accepted: number[] = [];
     let now = 0;
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 20_000; i++) {
       now += Math.floor(random() * 120);
       const admit = log.count(now) < limit;

@@ -18,7 +18,12 @@ function keyring(published: () => Promise<ScannerPublicKey[]>) {
   const clock = new ManualClock();
   const ring = new ScannerKeyring({
     name: 'github',
-    source: { fetch: () => (fetches++, published()) },
+    source: {
+      fetch: () => {
+        fetches++;
+        return published();
+      },
+    },
     clock,
     logger: { warn: (_details, message) => warnings.push(message), error: () => undefined },
   });

@@ -35,7 +35,8 @@ export class ScannerKeyring {
    */
   async verify(identifier: string | undefined, signature: string | undefined, body: Buffer): Promise<boolean> {
     if (!identifier || !signature || !BASE64.test(signature)) return false;
-    const key = this.keys.get(identifier) ?? (await this.refetch(), this.keys.get(identifier));
+    if (!this.keys.has(identifier)) await this.refetch();
+    const key = this.keys.get(identifier);
     if (!key) return false;
     try {
       return verify('sha256', body, { key, dsaEncoding: 'der' }, Buffer.from(signature, 'base64'));

@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
 import type { RequestLogEntry } from '../core/ports.js';
 import type { SampledRequestLog } from '../core/sampled-request-log.js';
-import { newId } from '../lib/ids.js';
 import type { KeyUse } from './api-key-auth.js';
 
 declare module 'fastify' {

@@ -5,7 +5,12 @@ import { QueueFullError, TaskQueue } from './task-queue.js';
 function gate(log: string[], name: string) {
   let release!: () => void;
   const done = new Promise<void>((resolve) => (release = resolve));
-  return { release, task: async () => (log.push(name), await done, name) };
+  const task = async () => {
+    log.push(name);
+    await done;
+    return name;
+  };
+  return { release, task };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -11,7 +11,7 @@ describe('UTC days', () => {
     for (const text of ['2026-02-30', '2026-13-01', '2026-1-5', '20260105', 'yesterday', '2026-01-05T00:00:00Z', '']) {
       expect(dayOfDate(text), text).toBeUndefined();
     }
-    expect(dayOfDate('2024-02-29')).toBeDefined();
+    expect(dayOfDate('2024-02-29')).toBe(dayOf(Date.UTC(2024, 1, 29)));
   });
 
   it('gives the calendar month in UTC, leap years included', () => {

@@ -53,7 +53,7 @@ beforeAll(async () => {
   const live = await server.newKey(owner.accountId);
   const webhook = await server.services.webhooks.createEndpoint(owner.accountId, { url: 'http://127.0.0.1:9/owner-hook', events: ['site.created'] });
   ownerIds = { site: site.id, key: live.key.id, webhook: webhook.endpoint.id };
-  ownerMarks = [site.siteKey, site.domain, owner.email, live.key.name, live.key.last4 + '"'];
+  ownerMarks = [site.siteKey, site.domain, owner.email, live.key.name, `${live.key.last4}"`];
   const revoked = await server.newKey(owner.accountId);
   await server.services.keys.revokeKey(revoked.key.id, 'operator');
   const inactive = await server.newKey(owner.accountId);

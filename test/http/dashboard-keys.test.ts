@@ -1,32 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../harness.js';
-import { signUp, type DashboardClient } from './dashboard-client.js';
+import { describe, expect } from 'vitest';
+import { serverTest } from '../fixtures.js';
+import { type DashboardClient, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
-let server: TestServer;
-let owner: DashboardClient;
-let other: DashboardClient;
-
-beforeAll(async () => {
-  server = await startTestServer({ plans: { roomy: { max_keys: 20 } } });
-  owner = await signUp(server);
-  other = await signUp(server);
-  await server.services.accounts.setPlan(owner.accountId, 'roomy');
-});
-afterAll(() => server.close());
-
 let names = 0;
-/** Every secret issued in this file. */
-const secrets: string[] = [];
-async function create(client: DashboardClient, body: Record<string, unknown> = {}) {
-  const result = await client.request('POST', '/keys', { name: `key ${++names}`, ...body });
-  expect(result.status, result.text).toBe(201);
-  secrets.push(result.body.secret);
-  return result.body as { key: any; secret: string };
-}
+
+// Each test has its own owner (on a plan roomy enough for what it creates) and other account.
+// After each test, none of the secrets it was issued may be found in a log line or the database.
+const test = serverTest({ plans: { roomy: { max_keys: 20 } } })
+  .extend('issued', ({ server }, { onCleanup }) => {
+    const issued: string[] = [];
+    onCleanup(async () => {
+      if (issued.length === 0) return;
+      const rows = await server.tableRows(['api_keys', 'audit_log', 'request_logs']);
+      for (const secret of issued) expect(rows, 'a stored row').not.toContain(secret.slice(8, 34));
+      for (const line of server.logs) for (const secret of issued) expect(line, 'a log line').not.toContain(secret.slice(8, 34));
+    });
+    return issued;
+  })
+  .extend('create', ({ issued }) => async (client: DashboardClient, body: Record<string, unknown> = {}) => {
+    const result = await client.request('POST', '/keys', { name: `key ${++names}`, ...body });
+    expect(result.status, result.text).toBe(201);
+    issued.push(result.body.secret);
+    return result.body as { key: any; secret: string };
+  });
+test.override('owner', async ({ server }) => {
+  const owner = await signUp(server);
+  await server.services.accounts.setPlan(owner.accountId, 'roomy');
+  return owner;
+});
 
 describe('creating a key', () => {
-  it('returns every setting and the secret once; the list never shows the secret', async () => {
+  test('returns every setting and the secret once; the list never shows the secret', async ({ server, owner, create }) => {
     const expiresAt = new Date(server.clock.now() + 86_400_000).toISOString();
     const { key, secret } = await create(owner, {
       name: 'Production Server',
@@ -64,13 +69,13 @@ describe('creating a key', () => {
     expect(list.body.keys.find((listed: any) => listed.id === key.id)).toEqual(key);
   });
 
-  it('defaults to a live production key without quotas or restrictions', async () => {
+  test('defaults to a live production key without quotas or restrictions', async ({ owner, create }) => {
     const { key, secret } = await create(owner);
     expect(secret).toMatch(/^sk_live_/);
     expect(key).toMatchObject({ mode: 'live', category: 'production', expires_at: null, quotas: {}, quota_use: {}, restrictions: { ips: [], referrers: [], endpoints: [] } });
   });
 
-  it('refuses bad input with the field named', async () => {
+  test('refuses bad input with the field named', async ({ owner }) => {
     const cases: Array<[unknown, RegExp]> = [
       [{}, /^name: is required$/],
       [{ name: '  ' }, /^name: /],
@@ -85,12 +90,12 @@ describe('creating a key', () => {
     for (const [body, message] of cases) expectError(await owner.request('POST', '/keys', body), 400, 'VALIDATION_ERROR', message);
   });
 
-  it('refuses a name a live key already has: 409 NAME_TAKEN', async () => {
+  test('refuses a name a live key already has: 409 NAME_TAKEN', async ({ owner, create }) => {
     await create(owner, { name: 'Twin' });
     expectError(await owner.request('POST', '/keys', { name: 'Twin' }), 409, 'NAME_TAKEN');
   });
 
-  it('enforces the plan key limit and shows it: 403 PLAN_LIMIT naming the plan', async () => {
+  test('enforces the plan key limit and shows it: 403 PLAN_LIMIT naming the plan', async ({ server, create }) => {
     const client = await signUp(server);
     for (let i = 0; i < 3; i++) await create(client);
     expectError(await client.request('POST', '/keys', { name: 'one too many' }), 403, 'PLAN_LIMIT', /free plan allows 3 API keys/);
@@ -99,7 +104,7 @@ describe('creating a key', () => {
 });
 
 describe('editing a key', () => {
-  it('changes the settings given and leaves the rest; the running server sees it at once', async () => {
+  test('changes the settings given and leaves the rest; the running server sees it at once', async ({ server, owner, create }) => {
     const { key, secret } = await create(owner, { category: 'development', quotas: { daily: 5 } });
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
     const result = await owner.request('PATCH', `/keys/${key.id}`, { name: 'Renamed', restrictions: { ips: ['192.0.2.1'] } });
@@ -111,7 +116,7 @@ describe('editing a key', () => {
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
   });
 
-  it('refuses a taken name, a past expiry and a mode change', async () => {
+  test('refuses a taken name, a past expiry and a mode change', async ({ server, owner, create }) => {
     const { key } = await create(owner);
     await create(owner, { name: 'Held' });
     expectError(await owner.request('PATCH', `/keys/${key.id}`, { name: 'Held' }), 409, 'NAME_TAKEN');
@@ -122,7 +127,7 @@ describe('editing a key', () => {
 });
 
 describe('the audit entry of an edit', () => {
-  it('names only the settings whose value changed, and an edit that changes nothing is not recorded', async () => {
+  test('names only the settings whose value changed, and an edit that changes nothing is not recorded', async ({ server, owner, create }) => {
     const expiresAt = new Date(server.clock.now() + 10 * 86_400_000).toISOString();
     const { key } = await create(owner, { category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'] } });
     const everything = { name: key.name, category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: [] } };
@@ -140,7 +145,7 @@ describe('the audit entry of an edit', () => {
 });
 
 describe('key lifecycle', () => {
-  it('deactivates and reactivates', async () => {
+  test('deactivates and reactivates', async ({ server, owner, create }) => {
     const { key, secret } = await create(owner);
     const off = await owner.request('POST', `/keys/${key.id}/deactivate`);
     expect(off.body.key).toMatchObject({ active: false, status: 'inactive' });
@@ -150,14 +155,14 @@ describe('key lifecycle', () => {
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
   });
 
-  it('shows an expired key as expired', async () => {
+  test('shows an expired key as expired', async ({ server, owner, create }) => {
     const { key } = await create(owner, { expires_at: new Date(server.clock.now() + 1000).toISOString() });
     server.clock.advance(1000);
     const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
     expect(listed.status).toBe('expired');
   });
 
-  it('revokes for good: gone from the list unless include=revoked, and 404 afterwards', async () => {
+  test('revokes for good: gone from the list unless include=revoked, and 404 afterwards', async ({ server, owner, create }) => {
     const { key, secret } = await create(owner);
     const revoked = await owner.request('POST', `/keys/${key.id}/revoke`);
     expect(revoked.body.key).toMatchObject({ status: 'revoked', revoked_at: new Date(server.clock.now()).toISOString() });
@@ -168,12 +173,12 @@ describe('key lifecycle', () => {
     expectError(await owner.request('POST', `/keys/${key.id}/reactivate`), 404, 'NOT_FOUND', 'API key not found');
   });
 
-  it('rotates with a grace period: a new secret, both listed, the old one rotating', async () => {
+  test('rotates with a grace period: a new secret, both listed, the old one rotating', async ({ server, owner, create, issued }) => {
     const { key, secret } = await create(owner, { name: 'Rotor', quotas: { monthly: 50 } });
     const result = await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 60 });
     expect(result.status, result.text).toBe(201);
     expect(result.body.secret).toMatch(/^sk_live_/);
-    secrets.push(result.body.secret);
+    issued.push(result.body.secret);
     expect(result.body.key).toMatchObject({ name: 'Rotor (rotated)', quotas: { monthly: 50 }, status: 'active' });
     expect(result.body.previous).toMatchObject({ id: key.id, status: 'rotating' });
     const ids = (await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id);
@@ -184,7 +189,7 @@ describe('key lifecycle', () => {
     expect((await server.call('/api/v1/sites', { key: result.body.secret })).status).toBe(200);
   });
 
-  it('keeps a free account within its 3 keys however it rotates: no second turn of a key in grace, no chain of graces', async () => {
+  test('keeps a free account within its 3 keys however it rotates: no second turn of a key in grace, no chain of graces', async ({ server, create }) => {
     const client = await signUp(server);
     const keys = [];
     for (let i = 0; i < 3; i++) keys.push((await create(client)).key);
@@ -198,19 +203,19 @@ describe('key lifecycle', () => {
     expect(listed.body.limit).toEqual({ max_keys: 3, used: 4 });
   });
 
-  it('rotates at once without a body, under a new name if given; refuses a grace over 7 days', async () => {
+  test('rotates at once without a body, under a new name if given; refuses a grace over 7 days', async ({ owner, create, issued }) => {
     const { key } = await create(owner);
     expectError(await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 604_801 }), 400, 'VALIDATION_ERROR', /^grace_seconds: /);
     const bare = await owner.request('POST', `/keys/${key.id}/rotate`);
     expect(bare.status, bare.text).toBe(201);
     expect(bare.body.previous.status).toBe('revoked');
-    secrets.push(bare.body.secret);
+    issued.push(bare.body.secret);
     const named = await owner.request('POST', `/keys/${bare.body.key.id}/rotate`, { name: 'Fresh' });
     expect(named.body.key.name).toBe('Fresh');
-    secrets.push(named.body.secret);
+    issued.push(named.body.secret);
   });
 
-  it('deletes a never-used key, and refuses a used one with 409 KEY_USED suggesting deactivation', async () => {
+  test('deletes a never-used key, and refuses a used one with 409 KEY_USED suggesting deactivation', async ({ server, owner, create }) => {
     const unused = await create(owner);
     const deleted = await owner.request('DELETE', `/keys/${unused.key.id}`);
     expect(deleted.status).toBe(204);
@@ -221,7 +226,7 @@ describe('key lifecycle', () => {
     expectError(await owner.request('DELETE', `/keys/${used.key.id}`), 409, 'KEY_USED', /deactivate/);
   });
 
-  it('counts quota use from the requests the limiter counted', async () => {
+  test('counts quota use from the requests the limiter counted', async ({ server, owner, create }) => {
     const { key, secret } = await create(owner, { quotas: { total: 10, daily: 3, weekly: 8 } });
     for (let i = 0; i < 4; i++) await server.call('/api/v1/sites', { key: secret });
     const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
@@ -230,14 +235,14 @@ describe('key lifecycle', () => {
 });
 
 describe('validation shared with the CLI', () => {
-  it('refuses an expiry on a day that does not exist and an origin that can never match', async () => {
+  test('refuses an expiry on a day that does not exist and an origin that can never match', async ({ owner }) => {
     expectError(await owner.request('POST', '/keys', { name: 'feb', expires_at: '2099-02-30T00:00:00Z' }), 400, 'VALIDATION_ERROR', /^expires_at: /);
     expectError(await owner.request('POST', '/keys', { name: 'star', restrictions: { referrers: ['https://*'] } }), 400, 'VALIDATION_ERROR', /^restrictions\.referrers: "https:\/\/\*" is not an origin/);
   });
 });
 
 describe('another account', () => {
-  it('cannot see, change, rotate or delete the owner\'s keys: 404 NOT_FOUND', async () => {
+  test('cannot see, change, rotate or delete the owner\'s keys: 404 NOT_FOUND', async ({ server, owner, other, create }) => {
     const { key, secret } = await create(owner);
     expect((await other.request('GET', '/keys?include=revoked')).body.keys).toEqual([]);
     const attempts: Array<[string, string, unknown?]> = [
@@ -257,11 +262,18 @@ describe('another account', () => {
 });
 
 describe('secrets', () => {
-  it('never wrote an issued secret, or its random part, to a log line or the database', async () => {
-    expect(secrets.length).toBeGreaterThan(10);
+  test('never writes an issued, rotated or used secret, or its random part, to a log line or the database', async ({ server, owner, create, issued }) => {
+    const { key, secret } = await create(owner);
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+    expectError(await server.call('/api/v1/sites', { key: `${secret.slice(0, -1)}x` }), 401, 'INVALID_KEY');
+    const rotated = await owner.request('POST', `/keys/${key.id}/rotate`, { grace_seconds: 60 });
+    issued.push(rotated.body.secret);
+    const again = await owner.request('POST', `/keys/${rotated.body.key.id}/rotate`);
+    issued.push(again.body.secret);
+    expect((await server.call('/api/v1/sites', { key: again.body.secret })).status).toBe(200);
     const rows = await server.tableRows(['api_keys', 'audit_log', 'request_logs']);
     expect(rows).toContain('sk_live');
-    for (const secret of secrets) expect(rows).not.toContain(secret.slice(8, 34));
-    for (const line of server.logs) for (const secret of secrets) expect(line).not.toContain(secret.slice(8, 34));
+    for (const one of issued) expect(rows).not.toContain(one.slice(8, 34));
+    for (const line of server.logs) for (const one of issued) expect(line).not.toContain(one.slice(8, 34));
   });
 });

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const request = (lines: string[]) => lines.join('\r\n') + '\r\n\r\n';
+const request = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
 describe('requests that Node\'s HTTP parser refuses', () => {
   it.each([

@@ -42,7 +42,10 @@ describe('changing KEY_PREFIX', () => {
     expect(openapi.components.securitySchemes.apiKey.description).toContain('acme_live_');
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/secret-scanning/github', '/api/v1/keys/report-leak']));
     let printed = '';
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((printed += String(chunk)), true));
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed += String(chunk);
+      return true;
+    });
     try {
       expect(await runCli(['admin', 'create-key', '--account', account, '--name', 'From CLI', '--mode', 'test'], { ...after.env, KEY_PREFIX: 'acme' })).toBe(0);
     } finally {

@@ -45,6 +45,22 @@ describe('server start-up and configuration', () => {
     expect(existsSync(join(dataDir, 'keygate.db'))).toBe(false);
   });
 
+  it('says where to open the dashboard in its first log line, on the configured host and port', async () => {
+    const port = await freePort();
+    const server = await world.startServer({ env: { DATA_DIR: world.tempDir(), PORT: String(port) } });
+    const [first] = server.stdout().split('\n');
+    expect(JSON.parse(first!)).toMatchObject({ level: 30, msg: `Keygate listening — dashboard at http://127.0.0.1:${port}/` });
+    const dashboard = await fetch(`http://127.0.0.1:${port}/`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('names localhost as the dashboard\'s address when listening on every interface, and the port it was given', async () => {
+    const server = await world.startServer({ env: { DATA_DIR: world.tempDir(), HOST: '0.0.0.0' } });
+    const [first] = server.stdout().split('\n');
+    expect(JSON.parse(first!).msg).toBe(`Keygate listening — dashboard at http://localhost:${server.port}/`);
+  });
+
   it('takes PORT from a .env file in the working directory', async () => {
     const cwd = world.tempDir();
     const port = await freePort();

@@ -162,7 +162,8 @@ export class ProcessWorld {
 
   /**
    * Spawns `node dist/main.js` on 127.0.0.1 (PORT=0 unless `env` sets it, or `useEnvPort`
-   * leaves it to `.env`), then waits until the port it logs answers `/healthz`.
+   * leaves it to `.env`), then waits until the port its first log line names answers
+   * `/healthz` on 127.0.0.1.
    */
   async startServer(options: { env?: Record<string, string>; cwd?: string; useEnvPort?: boolean } = {}): Promise<ServerProcess> {
     const env = childEnv({ HOST: '127.0.0.1', LOG_LEVEL: 'info', ...(!options.useEnvPort && { PORT: '0' }), ...options.env });
@@ -185,7 +186,7 @@ export class ProcessWorld {
       },
     };
     this.servers.push(server);
-    const [, port] = await waitForOutput(() => out + err, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/, exited);
+    const [, port] = await waitForOutput(() => out + err, /Keygate listening — dashboard at http:\/\/(?:\[[^\]]+\]|[^:/]+):(\d+)\//, exited);
     server.port = Number(port);
     server.url = `http://127.0.0.1:${port}`;
     await waitForHealthy(server.url, exited);

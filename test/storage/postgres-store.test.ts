@@ -1,10 +1,13 @@
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { needsServices } from '../needs-services.js';
 import { freshPostgres } from '../services.js';
 import type { Store } from '../../src/core/ports.js';
 import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
 
 // What every backend must do is in store-conformance.test.ts; this is what only PostgreSQL has.
+
+needsServices('postgres');
 
 let database: Awaited<ReturnType<typeof freshPostgres>>;
 let opened: Store[] = [];

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshPostgres } from '../services.js';
+import { needsServices } from '../needs-services.js';
+import { freshPostgres, type TestService } from '../services.js';
 import type { AccessToken, ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
 import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
@@ -13,6 +14,8 @@ import { StorageUnreachableError } from '../../src/adapters/sql/storage-faults.j
 /** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
 interface Backend {
   name: string;
+  /** What the backend needs running besides this process. */
+  needs: TestService[];
   fresh(): Promise<{ open(): Promise<Store>; drop(): Promise<void> }>;
   /**
    * Whether two instances in this process can write at once. Not on SQLite: better-sqlite3
@@ -25,6 +28,7 @@ interface Backend {
 const BACKENDS: Backend[] = [
   {
     name: 'SQLite',
+    needs: [],
     async fresh() {
       const dir = mkdtempSync(join(tmpdir(), 'keygate-store-'));
       return { open: () => openSqliteStore(join(dir, 'keygate.db')), drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -33,6 +37,7 @@ const BACKENDS: Backend[] = [
   },
   {
     name: 'PostgreSQL',
+    needs: ['postgres'],
     async fresh() {
       const database = await freshPostgres();
       return { open: () => openPostgresStore(database.url), drop: () => database.drop() };
@@ -134,6 +139,8 @@ function tally<T extends string>(outcomes: T[]): Partial<Record<T, number>> {
 }
 
 describe.each(BACKENDS)('$name store', (backend) => {
+  needsServices(...backend.needs);
+
   let database: Awaited<ReturnType<Backend['fresh']>>;
   let opened: Store[];
   let store: Store;
@@ -288,7 +295,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.keys.update('key_1', { lastUsedAt: NOW + 5 });
       expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
       expect(await store.keys.deleteUnused('key_1')).toBe(false);
-      expect(await store.keys.find('key_1')).toBeDefined();
+      expect(await store.keys.find('key_1')).toEqual({ ...first, active: false, lastUsedAt: NOW + 5 });
     });
 
     it("edits a key's settings unless another live key holds the new name", async () => {
@@ -407,7 +414,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect((await store.sessions.listByUser('user_a', NOW)).map((session) => session.idHash)).toEqual(['new', 'old']);
       expect(await store.sessions.deleteByUser('user_a', 'new')).toBe(2);
       expect((await store.sessions.listByUser('user_a', NOW - 1)).map((session) => session.idHash)).toEqual(['new']);
-      expect(await store.sessions.find('theirs')).toBeDefined();
+      expect(await store.sessions.find('theirs')).toEqual({ session: { ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW }, email: 'b@example.com' });
       await store.accounts.setPasswordHash('user_a', 'y');
       expect((await store.accounts.findUserByEmail('a@example.com'))?.passwordHash).toBe('y');
       expect((await store.accounts.findUserByEmail('b@example.com'))?.passwordHash).toBe('x');
@@ -538,7 +545,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('revokes a token only for its own key', async () => {
       await store.accessTokens.insert(token('t1'));
       expect(await store.accessTokens.revoke('t1', 'key_2', NOW)).toBe(false);
-      expect(await store.accessTokens.findLive('t1')).toBeDefined();
+      expect(await store.accessTokens.findLive('t1')).toEqual({ token: token('t1'), keyHash: 'hash_key_1' });
     });
 
     it('counts and revokes all of a key\'s live tokens, leaving other keys\' and expired ones be', async () => {
@@ -551,7 +558,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.accessTokens.revokeAllOfKey('key_1', NOW)).toBe(2);
       expect(await store.accessTokens.countLive('key_1', NOW)).toBe(0);
       expect(await store.accessTokens.countLive('key_2', NOW)).toBe(1);
-      expect(await store.accessTokens.findLive('t3')).toBeDefined();
+      expect(await store.accessTokens.findLive('t3')).toEqual({ token: token('t3', 'key_1', { expiresAt: NOW }), keyHash: 'hash_key_1' });
     });
 
     it('prunes tokens that expired before the given time', async () => {
@@ -559,7 +566,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.accessTokens.insert(token('new'));
       expect(await store.accessTokens.prune(NOW)).toBe(1);
       expect(await store.accessTokens.findLive('old')).toBeUndefined();
-      expect(await store.accessTokens.findLive('new')).toBeDefined();
+      expect(await store.accessTokens.findLive('new')).toEqual({ token: token('new'), keyHash: 'hash_key_1' });
     });
   });
 

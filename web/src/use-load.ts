@@ -18,6 +18,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []
   const [error, setError] = useState<string>();
   const [generation, setGeneration] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is a fresh closure on every render; the caller's deps say when it changes (its own call is checked: biome.jsonc).
   useEffect(() => {
     let current = true;
     load().then(
@@ -35,7 +36,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []
     return () => {
       current = false;
     };
-    // `load` is a fresh closure on every render: the caller's deps say when it changes.
   }, [...deps, generation]);
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);

@@ -19,7 +19,10 @@ export class MemoryTokenIssueLimiter implements TokenIssueLimiter {
       for (const [idle, log] of this.logs) if (log.isEmpty(now)) this.logs.delete(idle);
     }
     let log = this.logs.get(keyId);
-    if (!log) this.logs.set(keyId, (log = new SlidingLog(MINUTE_MS)));
+    if (!log) {
+      log = new SlidingLog(MINUTE_MS);
+      this.logs.set(keyId, log);
+    }
     if (log.count(now) >= perMinute) return { ok: false, retryAfterSeconds: log.secondsUntilSlot(now) };
     log.add(now);
     return { ok: true };

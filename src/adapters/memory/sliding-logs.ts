@@ -16,7 +16,10 @@ export class SlidingLogs {
       for (const [idle, log] of this.logs) if (log.isEmpty(now)) this.logs.delete(idle);
     }
     let log = this.logs.get(key);
-    if (!log) this.logs.set(key, (log = new SlidingLog(this.windowMs)));
+    if (!log) {
+      log = new SlidingLog(this.windowMs);
+      this.logs.set(key, log);
+    }
     return log;
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisClients } from '../../../test/redis-clients.js';
+import { needsServices } from '../../../test/needs-services.js';
 import { freshRedisPrefix } from '../../../test/services.js';
 import type { UsageHistory, UsageLimits } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
@@ -21,6 +22,8 @@ const limits: UsageLimits = { accountPerSecond: 10, accountPerMinute: 100, perKe
 const key = { id: 'key_1', accountId: 'acct_1' };
 
 describe('Redis adapters', () => {
+  needsServices('redis');
+
   it('admit a cached key in one step only while its IP is not blocked and stored keys are unchanged, consuming nothing otherwise', async () => {
     const client = await redis.connect();
     const prefix = freshRedisPrefix();

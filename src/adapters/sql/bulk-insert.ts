@@ -1,5 +1,6 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Dialect } from './migrations.js';
+import type { QueryRunner } from './prepared.js';
 
 /** The PostgreSQL type of a column, which its array parameter is cast to. */
 export type ColumnType = 'text' | 'bigint' | 'integer' | 'double precision';
@@ -31,7 +32,7 @@ export class BulkInsert<Row> {
     this.sqliteTexts = new Map(SQLITE_CHUNKS.map((rows) => [rows, `${head} values ${Array(rows).fill(tuple).join(', ')}`]));
   }
 
-  async run(db: Kysely<any>, rows: readonly Row[]): Promise<void> {
+  async run(db: QueryRunner, rows: readonly Row[]): Promise<void> {
     if (rows.length === 0) return;
     if (this.dialect === 'postgres') {
       await db.executeQuery(CompiledQuery.raw(this.postgresText, this.postgresParameters(rows)));

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider, type MigratorProps } from 'kysely';
 
 /**
  * Versioned schema changes, applied in name order on start. Append new ones; never edit one
@@ -7,7 +7,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
  */
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_accounts_sites_keys': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await db.schema
         .createTable('accounts')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -62,7 +62,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0002_request_logs_and_usage': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await db.schema
         .createTable('request_logs')
         // Rows append in `seq` order. The random request id gets no index: inserting into
@@ -98,7 +98,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0003_events': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // Raw hits, appended in `seq` order like request_logs; kept for a while, then pruned by time.
       await db.schema
         .createTable('events')
@@ -132,7 +132,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0004_sessions_audit': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await db.schema
         .createTable('sessions')
         // SHA-256 of the session id: a stolen database file holds no usable session.
@@ -162,7 +162,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0005_key_change_version': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // PostgreSQL's key-change signal: a one-row counter bumped after each key write. SQLite
       // needs no table (PRAGMA data_version tells it), so it gets none.
       if (dialect !== 'postgres') return;
@@ -171,7 +171,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0006_event_values_in_byte_order': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // Top values break ties by value. SQLite compares text byte by byte; PostgreSQL by the
       // database's locale, where en_US puts '/b' before '/B'. "C" makes both order alike.
       if (dialect !== 'postgres') return;
@@ -179,14 +179,14 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0007_durations_in_double_precision': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // `real` is 8 bytes on SQLite but 4 on PostgreSQL, which would round request durations.
       if (dialect !== 'postgres') return;
       await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
     },
   },
   '0020_key_leaks': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       for (const [column, type] of [
         ['leaked_at', 'bigint'],
         ['leak_source', 'text'],
@@ -198,7 +198,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0030_webhooks': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       const serial = dialect === 'postgres' ? 'bigserial' : 'integer';
       await db.schema
         .createTable('webhook_endpoints')
@@ -269,7 +269,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0040_oauth_access_tokens': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // OAuth 2.0 access tokens (SPEC §11), by the SHA-256 of the token: a stolen database holds none usable.
       await db.schema
         .createTable('access_tokens')
@@ -287,13 +287,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0015_request_log_request_counts': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // Past a per-key rate, refused requests are summed into one row: how many it stands for.
       await db.schema.alterTable('request_logs').addColumn('requests', 'integer', (c) => c.notNull().defaultTo(1)).execute();
     },
   },
   '0016_indexes_for_dashboard_reads_and_site_deletion': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // With the status (and count) in the index, the dashboard's totals, status filters and per-day
       // chart read the index alone, not a table row per request; they serve every (owner, time) lookup before.
       await db.schema.dropIndex('request_logs_by_account').execute();
@@ -305,7 +305,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0017_storage_probe': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       await db.schema
         .createTable('storage_probe')
         .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -314,7 +314,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0050_request_logs_by_id': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // The dashboard finds a request by the request_id its answer carried. Request ids start
       // with their time (newRequestId), so this index grows at one end like the sequence, not
       // at random places, which is what kept 0002 from indexing them.
@@ -322,7 +322,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
   '0051_sessions_by_user': {
-    async up(db: Kysely<any>) {
+    async up(db) {
       // The account page lists a user's sessions, and a password change ends them.
       await db.schema.createIndex('sessions_by_user').on('sessions').column('user_id').execute();
     },
@@ -331,7 +331,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+export async function migrateToLatest(db: MigratorProps['db'], dialect: Dialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');

@@ -2,7 +2,11 @@ import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 
 const STAND_IN = '\u0000keygate-arg:';
 
+/** What running a compiled query needs: a Kysely instance or transaction over any schema. */
+export type QueryRunner = Pick<Kysely<unknown>, 'executeQuery'>;
+
 /** Stand-ins for a prepared query's arguments: `arg(0)` is replaced by the first value passed to `run`. */
+// biome-ignore lint/suspicious/noExplicitAny: a stand-in must type-check wherever any column's value goes
 export const arg = (index: number): any => `${STAND_IN}${index}`;
 
 /**
@@ -23,13 +27,13 @@ export class PreparedQuery<Row> {
     );
   }
 
-  run(db: Kysely<any>, ...args: unknown[]): Promise<QueryResult<Row>> {
+  run(db: QueryRunner, ...args: unknown[]): Promise<QueryResult<Row>> {
     const parameters = this.slots.map((slot) => ('arg' in slot ? args[slot.arg] : slot.value));
     // Same SQL and query node as compiled; only the parameters change (no plugins rewrite by query).
     return db.executeQuery<Row>({ ...this.compiled, parameters });
   }
 
-  async rows(db: Kysely<any>, ...args: unknown[]): Promise<Row[]> {
+  async rows(db: QueryRunner, ...args: unknown[]): Promise<Row[]> {
     return (await this.run(db, ...args)).rows;
   }
 }

@@ -78,7 +78,7 @@ async function lockAccount(trx: Transaction<Database>, accountId: string): Promi
   await trx.updateTable('accounts').set({ plan: sql`plan` }).where('id', '=', accountId).execute();
 }
 
-const notRevokedAt = (now: Millis) => (eb: any) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]);
+const notRevokedAt = (now: Millis) => (eb: ExpressionBuilder<Database, 'api_keys'>) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>', now)]);
 
 class SqlAccountStore implements AccountStore {
   constructor(private readonly db: Kysely<Database>) {}

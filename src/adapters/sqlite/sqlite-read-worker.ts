@@ -46,7 +46,8 @@ class ReadWorker {
 
   query(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
     if (this.failure) return Promise.reject(this.failure);
-    const worker = (this.worker ??= this.start());
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = this.nextId++;
     // Held while a query is out, so that a process waiting for an answer does not exit.
     worker.ref();

@@ -104,7 +104,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.post(
     '/keys/:id/rotate',
     // Every field is optional, so a bodiless POST means "rotate now, default name".
-    { schema: { params: IdParams, body: RotateBody }, preValidation: async (request) => void (request.body ??= {}) },
+    { schema: { params: IdParams, body: RotateBody }, preValidation: async (request) => { request.body ??= {}; } },
     async (request, reply) => {
       const { actor, scope } = actingUser(request);
       const { grace_seconds: graceSeconds, name } = request.body;

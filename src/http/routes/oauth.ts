@@ -42,11 +42,17 @@ type FormParams = Record<string, string | undefined>;
  * sent without a value counts as absent (§3.2), a stray `%` is an error rather than a literal.
  */
 function parseForm(_request: FastifyRequest, body: string, done: (error: Error | null, params?: FormParams) => void): void {
-  if (BAD_PERCENT_ENCODING.test(body)) return done(invalidRequest('body: is not validly percent-encoded'));
+  if (BAD_PERCENT_ENCODING.test(body)) {
+    done(invalidRequest('body: is not validly percent-encoded'));
+    return;
+  }
   const params: FormParams = Object.create(null);
   for (const [name, value] of new URLSearchParams(body)) {
     if (value === '') continue;
-    if (params[name] !== undefined) return done(invalidRequest(`${name}: must not be repeated`));
+    if (params[name] !== undefined) {
+      done(invalidRequest(`${name}: must not be repeated`));
+      return;
+    }
     params[name] = value;
   }
   done(null, params);

@@ -44,6 +44,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger = false, b
       <h2 id="dialog-title">{title}</h2>
       <div className="dialog-body">{children}</div>
       <div className="actions">
+        {/* biome-ignore lint/a11y/noAutofocus: WAI-ARIA's dialog pattern puts focus on the least destructive action when a dialog opens */}
         <button type="button" className="button button-secondary" onClick={onCancel} autoFocus>
           Cancel
         </button>

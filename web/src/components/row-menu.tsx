@@ -68,6 +68,7 @@ export function RowMenu({ label, items }: { label: string; items: MenuItem[] }) 
         ⋯
       </button>
       {open && (
+        // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: WAI-ARIA's menu button pattern, a list whose items are role="none"
         <ul ref={menu} id={`${id}-menu`} role="menu" aria-label={label} className="menu" onKeyDown={onKeyDown}>
           {items.map((item) => (
             <li key={item.label} role="none">

@@ -103,7 +103,7 @@ export function AccountPage() {
             <TableHead columns={['Session', 'Signed in', 'Last active', 'Ends']} />
             <tbody>
               {sessions.data.sessions.map((one, index) => (
-                // Sessions have no public id; the list is small and re-read whole.
+                // biome-ignore lint/suspicious/noArrayIndexKey: sessions have no public id; the list is small and re-read whole.
                 <tr key={index}>
                   <td data-label="Session">{one.current ? <strong>This browser</strong> : 'Another browser'}</td>
                   <td data-label="Signed in">{formatDateTime(one.created_at)}</td>

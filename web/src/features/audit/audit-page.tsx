@@ -46,11 +46,12 @@ export function AuditPage() {
   usePageTitle('Audit log');
   const [cursor, setCursor] = useState<string>();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
-  const page = useLoad(() => api.audit(cursor), [cursor]);
-
-  // "Show older" appends the next page to what is already listed.
+  // Each page remembers the cursor it was read from: the first page replaces what is listed,
+  // "Show older" appends the next one.
+  const page = useLoad(async () => ({ after: cursor, ...(await api.audit(cursor)) }), [cursor]);
   useEffect(() => {
-    if (page.data) setEntries((shown) => (cursor === undefined ? page.data!.entries : [...shown, ...page.data!.entries]));
+    const loaded = page.data;
+    if (loaded) setEntries((shown) => (loaded.after === undefined ? loaded.entries : [...shown, ...loaded.entries]));
   }, [page.data]);
 
   return (

@@ -108,7 +108,7 @@ function fieldError(failure: unknown): FieldErrors | undefined {
   const match = /^([a-z_]+(?:\.[a-z_]+)?)(?:\[\d+\])?: (.*)$/.exec(failure.message);
   if (!match) return undefined;
   const [, field, problem] = match as unknown as [string, FieldName, string];
-  return FIELD_NAMES.includes(field) ? { [field]: problem.charAt(0).toUpperCase() + problem.slice(1) + '.' } : undefined;
+  return FIELD_NAMES.includes(field) ? { [field]: `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.` } : undefined;
 }
 
 interface KeyFormProps {

@@ -114,6 +114,7 @@ export function LogsPage() {
 
   const filters = filtersOf(params, now);
   const keys = useLoad(() => api.keys(true));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `filters` is rebuilt on every render; the query string and `now` are what it and `cursor` are made of.
   const logs = useLoad(() => api.logs(filters, cursor, PAGE_SIZE), [params.toString(), now]);
 
   // Live: the first page refetches every few seconds, counting preset ranges back from the new now.

@@ -97,8 +97,7 @@ function AddWebhook({ eventTypes, onAdded }: { eventTypes: string[]; onAdded(web
 
 /** The endpoint's attempts, newest first, with redelivery. */
 function DeliveryLog({ webhook }: { webhook: Webhook }) {
-  const [generation, setGeneration] = useState(0);
-  const log = useLoad(() => api.webhookDeliveries(webhook.id), [webhook.id, generation]);
+  const log = useLoad(() => api.webhookDeliveries(webhook.id), [webhook.id]);
   const redelivering = useAction();
   const [notice, setNotice] = useState<string>();
 
@@ -106,7 +105,7 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
     await redelivering.run(async () => {
       await api.redeliver(webhook.id, attempt.delivery_id);
       setNotice(`Event ${attempt.event_id} queued again`);
-      setGeneration((value) => value + 1);
+      log.reload();
     });
   }
 
@@ -114,7 +113,7 @@ function DeliveryLog({ webhook }: { webhook: Webhook }) {
     <div className="delivery-log">
       <div className="actions">
         <h3>Deliveries</h3>
-        <button type="button" className="button button-secondary button-small" onClick={() => setGeneration((value) => value + 1)}>
+        <button type="button" className="button button-secondary button-small" onClick={log.reload}>
           Refresh
         </button>
       </div>
@@ -169,7 +168,7 @@ export function WebhooksPage() {
   const [notice, setNotice] = useState<string>();
   const acting = useAction();
 
-  const act = (action: () => Promise<string | void>) =>
+  const act = (action: () => Promise<string | undefined>) =>
     acting.run(async () => {
       const message = await action();
       if (message) setNotice(message);
