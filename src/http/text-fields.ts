@@ -41,7 +41,8 @@ export function rejectUnstorableText(request: FastifyRequest, _reply: FastifyRep
     checkText(request.query, '');
     checkText(request.body, '');
   } catch (error) {
-    return done(error as Error);
+    done(error as Error);
+    return;
   }
   done();
 }

@@ -93,7 +93,10 @@ class WatchedPool implements PostgresPool {
       throw unreachable(error);
     });
     let watched = this.watched.get(client);
-    if (!watched) this.watched.set(client, (watched = new WatchedClient(client, this.broken)));
+    if (!watched) {
+      watched = new WatchedClient(client, this.broken);
+      this.watched.set(client, watched);
+    }
     return watched;
   }
 
