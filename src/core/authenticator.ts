@@ -37,6 +37,8 @@ export interface CachedKey {
   /** The account's plan when the key was read; a plan change announces a key change. */
   plan: Plan;
   restrictions: RestrictionMatcher;
+  /** The last_used_at write out for this key, which the requests arriving meanwhile wait for instead of repeating it. */
+  stamping?: Promise<void>;
 }
 
 export interface AuthenticatorOptions {
@@ -119,12 +121,21 @@ export class Authenticator {
    * Stamps last_used_at (at most once a second) of a key that passed checks 1–6. Written before
    * the route runs, so a key that answered once can never be deleted as unused.
    */
-  async touch(cached: CachedKey): Promise<void> {
+  touch(cached: CachedKey): Promise<void> {
+    if (cached.stamping) return cached.stamping;
     const now = this.opts.clock.now();
-    const { key } = cached;
-    if (key.lastUsedAt !== null && now - key.lastUsedAt < LAST_USED_RESOLUTION_MS) return;
-    await this.opts.store.keys.update(key.id, { lastUsedAt: now });
-    cached.key = { ...key, lastUsedAt: now };
+    const { lastUsedAt } = cached.key;
+    if (lastUsedAt !== null && now - lastUsedAt < LAST_USED_RESOLUTION_MS) return Promise.resolve();
+    const stamping = this.opts.store.keys
+      .update(cached.key.id, { lastUsedAt: now })
+      .then(() => {
+        cached.key = { ...cached.key, lastUsedAt: now };
+      })
+      .finally(() => {
+        cached.stamping = undefined;
+      });
+    cached.stamping = stamping;
+    return stamping;
   }
 
   private lookup(hash: string, version: string): Promise<CachedKey | undefined> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestLogView } from '../../src/core/request-logs.js';
 import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
@@ -99,6 +99,23 @@ describe('request logs (SPEC §4)', () => {
     server.clock.advance(5000);
     await server.call('/api/v1/sites', { key: secret, headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(await lastUsed()).toBe(server.clock.now());
+  });
+
+  it('stamps last_used_at once for the requests of one second, which all wait for that one write', async () => {
+    const account = await server.newAccount({ plan: 'pro' });
+    const { key, secret } = await server.newKey(account);
+    // The key's record cached first: concurrent first requests may each read their own.
+    expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
+    const writes = vi.spyOn(server.services.store.keys, 'update');
+    try {
+      server.clock.advance(5000);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => server.call('/api/v1/sites', { key: secret })));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      expect(writes.mock.calls.filter(([id]) => id === key.id)).toEqual([[key.id, { lastUsedAt: server.clock.now() }]]);
+      expect((await server.services.keys.getKey(key.id, 'operator')).lastUsedAt).toBe(server.clock.now());
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it('is pruned after the plan\'s retention: 30 days on free, 90 on pro', async () => {
