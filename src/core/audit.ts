@@ -1,9 +1,9 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { isoTime } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import type { AuditAction, AuditEntry, LeakSource } from './model.js';
 import type { AuditStore, LoggedAuditEntry } from './ports.js';
-import { isoTime } from './views.js';
 
 /**
  * Who asks for a change: a dashboard user, an API key (REST), an operator (admin CLI), or

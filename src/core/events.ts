@@ -7,8 +7,8 @@ import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { MonthlyEventCounts, type CountedEvent } from './month-counts.js';
-import type { CollectLimiter, CollectLimits, DayCount, DayRange, Store, TrackedEvent } from './ports.js';
-import type { Site } from './model.js';
+import type { CollectLimiter, CollectLimits, Store, TrackedEvent } from './ports.js';
+import type { DayCount, DayRange, Site, SiteStats } from './model.js';
 import type { SiteService } from './sites.js';
 
 /** Longest `url` and `referrer` stored: longer ones are cut to it, not refused (SPEC §6). */
@@ -35,16 +35,6 @@ export interface Hit {
 export interface HitSender {
   ip: string;
   userAgent: string | undefined;
-}
-
-export interface SiteStats {
-  siteId: string;
-  days: DayRange;
-  /** Every day of the range, ascending, zeros included. */
-  daily: DayCount[];
-  topBots: Array<{ value: string; events: number }>;
-  topPaths: Array<{ value: string; events: number }>;
-  topReferrers: Array<{ value: string; events: number }>;
 }
 
 /** An http(s) URL, or VALIDATION_ERROR naming `field`. */

@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { AccessToken, Account, ApiKey, AuditEntry, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
+import type { AccessToken, Account, ApiKey, AuditEntry, DayCount, DayRange, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -299,20 +299,8 @@ export interface TrackedEvent {
   bot: string | null;
 }
 
-/** UTC days, as whole days since the epoch, both ends included. */
-export interface DayRange {
-  from: number;
-  to: number;
-}
-
 /** What the stats break events down by, besides human and bot. */
 export type EventDimension = 'bot' | 'path' | 'referrer';
-
-export interface DayCount {
-  day: number;
-  humans: number;
-  bots: number;
-}
 
 /**
  * Tracked events, with per-site daily rollups maintained on write, so that counts and stats

@@ -1,11 +1,10 @@
 import type { Clock } from '../lib/clock.js';
 import { csvLine } from '../lib/csv.js';
-import { dateOfDay, dayOf } from '../lib/utc-days.js';
+import { dateOfDay, dayOf, isoTime } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
 import type { PlanTable } from './plans.js';
 import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
-import { isoTime } from './views.js';
 
 /** A log row as the CLI and the dashboard show it. */
 export function requestLogView(entry: RequestLogEntry) {

@@ -1,13 +1,8 @@
-import { dateOfDay } from '../lib/utc-days.js';
-import type { SiteStats } from './events.js';
-import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site } from './model.js';
+import { dateOfDay, isoTime } from '../lib/utc-days.js';
+import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site, type SiteStats } from './model.js';
 import type { Plan } from './plans.js';
 
 /** The JSON shapes of SPEC §5 and §8, shared by the REST API, the dashboard API and the CLI. */
-
-export function isoTime(ms: Millis): string {
-  return new Date(ms).toISOString();
-}
 
 function isoOrNull(ms: Millis | null): string | null {
   return ms === null ? null : isoTime(ms);

@@ -2,7 +2,8 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { ApiKey, Millis, Site, WebhookEvent, WebhookEventType } from './model.js';
 import type { WebhookStore } from './ports.js';
-import { isoTime, keyView, siteView } from './views.js';
+import { isoTime } from '../lib/utc-days.js';
+import { keyView, siteView } from './views.js';
 
 /** Why a key was revoked (SPEC §10's `data.reason` of `key.revoked`). */
 export type RevocationReason = 'user' | 'api' | 'rotation' | 'leaked';

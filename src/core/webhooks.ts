@@ -1,12 +1,12 @@
 import { randomBase62 } from '../lib/base62.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { isoTime } from '../lib/utc-days.js';
 import type { Actor, AuditLog } from './audit.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from './model.js';
 import type { LoggedAttempt, Store, WebhookTransport } from './ports.js';
-import { isoTime } from './views.js';
 import type { WebhookEvents } from './webhook-events.js';
 
 /** How long the delivery log, finished deliveries and watcher notices are kept. */

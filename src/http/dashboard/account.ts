@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { isoTime } from '../../core/views.js';
+import { isoTime } from '../../lib/utc-days.js';
 import { sessionCookie } from './session.js';
 
 const PasswordBody = Type.Object(
