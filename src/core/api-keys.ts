@@ -7,7 +7,6 @@ import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
 import { isFlaggedLeak, isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type KeyLeak, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
-import { keyView } from './views.js';
 import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
@@ -263,7 +262,7 @@ export class ApiKeyService {
     const events = this.opts.webhookEvents;
     // The old key's revocation is announced when it takes effect: its event is written now, due then.
     const outcome = await this.opts.store.keys.rotate(old.id, issued.key, revokeOldAt, now, plan.maxKeys, [
-      events.keyEvent('key.rotated', old, { replacement: keyView(issued.key), grace_seconds: graceSeconds }),
+      events.keyEvent('key.rotated', old, { replacement: events.keyData(issued.key), grace_seconds: graceSeconds }),
       events.keyEvent('key.created', issued.key),
       events.keyEvent('key.revoked', old, { reason: 'rotation' }, revokeOldAt),
     ]);

@@ -8,7 +8,7 @@ import { KeygateError, invalid } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { MonthlyEventCounts, type CountedEvent } from './month-counts.js';
 import type { CollectLimiter, CollectLimits, Store, TrackedEvent } from './ports.js';
-import type { DayCount, DayRange, Site, SiteStats } from './model.js';
+import type { DayCount, Site, SiteStats } from './model.js';
 import type { SiteService } from './sites.js';
 
 /** Longest `url` and `referrer` stored: longer ones are cut to it, not refused (SPEC §6). */

@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { MAX_GRACE_SECONDS, parseExpiry, type KeySettings } from '../../core/api-keys.js';
 import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Quotas } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
-import { dashboardKeyView } from '../../core/views.js';
+import { dashboardKeyView } from '../views.js';
 import { IdParams } from '../schemas.js';
 import { actingUser } from './session.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
 import { isFlaggedLeak } from '../../core/model.js';
-import { leakView, planView } from '../../core/views.js';
+import { leakView, planView } from '../views.js';
 import { sitesOf } from './sites.js';
 
 /** The Overview page and the Plan page. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { siteStatsView, siteView, type SiteView } from '../../core/views.js';
+import { siteStatsView, siteView, type SiteView } from '../views.js';
 import { IdParams, StatsQuery } from '../schemas.js';
 import { requestOrigin } from './csrf.js';
 import { actingUser } from './session.js';

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { WEBHOOK_EVENT_TYPES } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
-import { MAX_WEBHOOK_ENDPOINTS, webhookView } from '../../core/webhooks.js';
+import { MAX_WEBHOOK_ENDPOINTS } from '../../core/webhooks.js';
 import { IdParams } from '../schemas.js';
+import { attemptView, webhookView } from '../views.js';
 import { PageFields, pageLimit } from './paging.js';
 import { actingUser } from './session.js';
 
@@ -52,7 +53,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
 
   app.get('/webhooks/:id/deliveries', { schema: { params: IdParams, querystring: Type.Object(PageFields, { additionalProperties: false }) } }, async (request) => {
     const page = await services.webhooks.attempts(request.params.id, request.owner.account.id, request.query.cursor, pageLimit(request.query.limit));
-    return { deliveries: page.deliveries, next_cursor: page.nextCursor };
+    return { deliveries: page.deliveries.map(attemptView), next_cursor: page.nextCursor };
   });
 
   app.post('/webhooks/:id/deliveries/:delivery/redeliver', { schema: { params: DeliveryParams } }, async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { keyView } from '../../core/views.js';
+import { keyView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
 import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';

@@ -1,8 +1,13 @@
+import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site, type SiteStats, type WebhookEndpoint } from '../core/model.js';
+import type { Plan } from '../core/plans.js';
+import type { LoggedAttempt, LoggedAuditEntry, LoggedRequest, RequestLogEntry } from '../core/ports.js';
+import type { EventPayloads } from '../core/webhook-events.js';
 import { dateOfDay, isoTime } from '../lib/utc-days.js';
-import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site, type SiteStats } from './model.js';
-import type { Plan } from './plans.js';
 
-/** The JSON shapes of SPEC §5 and §8, shared by the REST API, the dashboard API and the CLI. */
+/**
+ * The JSON shapes of SPEC §5, §8 and §10, from the domain's records: the REST API, the
+ * dashboard API, the admin CLI and the webhook events (through `eventPayloads`) all answer in them.
+ */
 
 function isoOrNull(ms: Millis | null): string | null {
   return ms === null ? null : isoTime(ms);
@@ -130,3 +135,75 @@ export function planView(plan: Plan) {
     log_retention_days: plan.logRetentionDays,
   };
 }
+
+/** A log row as the CLI and the dashboard show it. */
+export function requestLogView(entry: RequestLogEntry) {
+  return {
+    id: entry.id,
+    time: isoTime(entry.time),
+    key_id: entry.keyId,
+    mode: entry.mode,
+    method: entry.method,
+    route: entry.route,
+    path: entry.path,
+    status: entry.status,
+    code: entry.errorCode,
+    duration_ms: entry.durationMs,
+    ip: entry.ip,
+    referrer: entry.referrer,
+    user_agent: entry.userAgent,
+    credits: entry.credits,
+    auth: entry.auth,
+    requests: entry.requests,
+  };
+}
+
+/** A log row as the dashboard shows it: the CLI's view and the key's name. */
+export function loggedRequestView(entry: LoggedRequest) {
+  return { ...requestLogView(entry), key_name: entry.keyName };
+}
+
+/** One line of the account's audit log: who did what to which key, site, user or webhook. */
+export function auditEntryView(entry: LoggedAuditEntry) {
+  return {
+    id: entry.id,
+    time: isoTime(entry.time),
+    user: entry.userId === null ? null : { id: entry.userId, email: entry.userEmail ?? '' },
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    target_name: entry.targetName,
+    details: entry.details,
+  };
+}
+
+/** An endpoint as the dashboard and the CLI show it: everything but the secret. */
+export function webhookView(endpoint: WebhookEndpoint) {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    events: endpoint.events,
+    description: endpoint.description,
+    enabled: endpoint.enabled,
+    disabled_reason: endpoint.disabledReason,
+    created_at: isoTime(endpoint.createdAt),
+  };
+}
+
+/** One line of the delivery log (SPEC §10's `webhook-deliveries`). */
+export function attemptView(attempt: LoggedAttempt) {
+  return {
+    delivery_id: attempt.deliveryId,
+    event_id: attempt.eventId,
+    type: attempt.type,
+    attempt: attempt.attempt,
+    status: attempt.status,
+    duration_ms: attempt.durationMs,
+    error: attempt.error,
+    time: isoTime(attempt.time),
+    state: attempt.state,
+  };
+}
+
+/** What webhook events carry (SPEC §10): a key, a site or an endpoint as the APIs show it. */
+export const eventPayloads: EventPayloads = { apiKey: keyView, site: siteView, webhook: webhookView };
