@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { KeygateError, type ErrorCode } from '../core/errors.js';
+import type { ErrorBody } from './responses.js';
 
 /** The one code → status mapping; exhaustive, so a new code cannot ship without a status. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -32,14 +33,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-export interface ErrorBody {
-  error: string;
-  code: ErrorCode;
-  request_id: string;
-}
-
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  const body: ErrorBody = { error: message, code, request_id: reply.request.id };
+  const body: ErrorBody & { code: ErrorCode } = { error: message, code, request_id: reply.request.id };
   reply.errorCode = code;
   return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
 }

@@ -1,24 +1,36 @@
 import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site, type SiteStats, type WebhookEndpoint } from '../core/model.js';
 import type { Plan } from '../core/plans.js';
 import type { LoggedAttempt, LoggedAuditEntry, LoggedRequest, RequestLogEntry } from '../core/ports.js';
+import type { SessionOwner, SessionSummary } from '../core/sessions.js';
 import type { EventPayloads } from '../core/webhook-events.js';
 import { dateOfDay, isoTime } from '../lib/utc-days.js';
+import type {
+  AuditEntryView,
+  DashboardKeyView,
+  IssuedKeyView,
+  KeyAdminView,
+  KeyView,
+  LeakedKeyView,
+  LeakView,
+  LoggedRequestView,
+  PlanView,
+  RequestLogView,
+  SessionInfoView,
+  SessionView,
+  SiteStatsView,
+  SiteView,
+  WebhookAttemptView,
+  WebhookView,
+} from './responses.js';
 
 /**
- * The JSON shapes of SPEC §5, §8 and §10, from the domain's records: the REST API, the
- * dashboard API, the admin CLI and the webhook events (through `eventPayloads`) all answer in them.
+ * The answers of SPEC §5, §8 and §10 from the domain's records, each typed by its schema in
+ * responses.ts: the REST API, the dashboard API, the admin CLI and the webhook events
+ * (through `eventPayloads`) all answer in them.
  */
 
 function isoOrNull(ms: Millis | null): string | null {
   return ms === null ? null : isoTime(ms);
-}
-
-export interface SiteView {
-  id: string;
-  domain: string;
-  key: string;
-  events_this_month: number;
-  created_at: string;
 }
 
 /** Each site record's creation time as text, formatted once: sites are cached, and listed on every call. */
@@ -34,7 +46,7 @@ export function siteView(site: Site, eventsThisMonth: number): SiteView {
 }
 
 /** SPEC §5's stats answer. */
-export function siteStatsView(stats: SiteStats) {
+export function siteStatsView(stats: SiteStats): SiteStatsView {
   let humans = 0;
   let bots = 0;
   for (const day of stats.daily) {
@@ -53,19 +65,6 @@ export function siteStatsView(stats: SiteStats) {
   };
 }
 
-export interface KeyView {
-  id: string;
-  name: string;
-  category: string;
-  mode: ApiKey['mode'];
-  prefix: string;
-  last4: string;
-  active: boolean;
-  expires_at: string | null;
-  created_at: string;
-  last_used_at: string | null;
-}
-
 export function keyView(key: ApiKey): KeyView {
   return {
     id: key.id,
@@ -82,20 +81,18 @@ export function keyView(key: ApiKey): KeyView {
 }
 
 /** What operators see: the list view plus when the key was, or will be, revoked. */
-export function keyAdminView(key: ApiKey): KeyView & { revoked_at: string | null } {
+export function keyAdminView(key: ApiKey): KeyAdminView {
   return { ...keyView(key), revoked_at: isoOrNull(key.revokedAt) };
 }
 
 /** The one response that carries the secret: key creation and rotation (the list view's fields, the secret second). */
-export function issuedKeyView(key: ApiKey, secret: string) {
+export function issuedKeyView(key: ApiKey, secret: string): IssuedKeyView {
   const { id, active: _active, last_used_at: _lastUsedAt, ...settings } = keyView(key);
   return { id, key: secret, ...settings };
 }
 
-type KeyStatus = 'active' | 'inactive' | 'expired' | 'revoked' | 'rotating';
-
 /** What stops a key working first, or `rotating` while a rotation's grace period runs. */
-function keyStatus(key: ApiKey, now: Millis): KeyStatus {
+function keyStatus(key: ApiKey, now: Millis): DashboardKeyView['status'] {
   if (isRevoked(key, now)) return 'revoked';
   if (!key.active) return 'inactive';
   if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
@@ -103,14 +100,25 @@ function keyStatus(key: ApiKey, now: Millis): KeyStatus {
 }
 
 /** Why a key was revoked as leaked, for the dashboard's flag; null for a key never reported. */
-export function leakView(key: ApiKey) {
+export function leakView(key: ApiKey): LeakView | null {
   if (!key.leak) return null;
   const { at, source, url, dismissedAt } = key.leak;
   return { reported_at: isoTime(at), source, url, dismissed_at: isoOrNull(dismissedAt) };
 }
 
-/** A key as the dashboard lists it: every setting, its status, how much of each quota is used, and any leak. */
-export function dashboardKeyView(key: ApiKey, quotaUse: Partial<Record<QuotaWindow, number>>, now: Millis) {
+/** A key revoked as leaked, as the overview flags it (the caller picks the keys that have a leak). */
+export function leakedKeyView(key: ApiKey): LeakedKeyView {
+  return { id: key.id, name: key.name, prefix: key.prefix, last4: key.last4, leak: leakView(key)! };
+}
+
+/** What the dashboard shows of a key besides its record: how much of each quota is used, and its live OAuth tokens. */
+export interface KeyUsage {
+  quotaUse: Partial<Record<QuotaWindow, number>>;
+  liveTokens: number;
+}
+
+/** A key as the dashboard lists it: every setting, its status, how much of each quota is used, any leak and its live tokens. */
+export function dashboardKeyView(key: ApiKey, { quotaUse, liveTokens }: KeyUsage, now: Millis): DashboardKeyView {
   const { ips = [], referrers = [], endpoints = [] } = key.restrictions;
   return {
     ...keyAdminView(key),
@@ -120,11 +128,12 @@ export function dashboardKeyView(key: ApiKey, quotaUse: Partial<Record<QuotaWind
     restrictions: { ips, referrers, endpoints },
     used: key.lastUsedAt !== null,
     leak: leakView(key),
+    live_tokens: liveTokens,
   };
 }
 
 /** A plan's limits under their PLANS_FILE names; null is unlimited. */
-export function planView(plan: Plan) {
+export function planView(plan: Plan): PlanView {
   return {
     name: plan.name,
     max_keys: plan.maxKeys,
@@ -137,7 +146,7 @@ export function planView(plan: Plan) {
 }
 
 /** A log row as the CLI and the dashboard show it. */
-export function requestLogView(entry: RequestLogEntry) {
+export function requestLogView(entry: RequestLogEntry): RequestLogView {
   return {
     id: entry.id,
     time: isoTime(entry.time),
@@ -159,12 +168,12 @@ export function requestLogView(entry: RequestLogEntry) {
 }
 
 /** A log row as the dashboard shows it: the CLI's view and the key's name. */
-export function loggedRequestView(entry: LoggedRequest) {
+export function loggedRequestView(entry: LoggedRequest): LoggedRequestView {
   return { ...requestLogView(entry), key_name: entry.keyName };
 }
 
 /** One line of the account's audit log: who did what to which key, site, user or webhook. */
-export function auditEntryView(entry: LoggedAuditEntry) {
+export function auditEntryView(entry: LoggedAuditEntry): AuditEntryView {
   return {
     id: entry.id,
     time: isoTime(entry.time),
@@ -178,7 +187,7 @@ export function auditEntryView(entry: LoggedAuditEntry) {
 }
 
 /** An endpoint as the dashboard and the CLI show it: everything but the secret. */
-export function webhookView(endpoint: WebhookEndpoint) {
+export function webhookView(endpoint: WebhookEndpoint): WebhookView {
   return {
     id: endpoint.id,
     url: endpoint.url,
@@ -191,7 +200,7 @@ export function webhookView(endpoint: WebhookEndpoint) {
 }
 
 /** One line of the delivery log (SPEC §10's `webhook-deliveries`). */
-export function attemptView(attempt: LoggedAttempt) {
+export function attemptView(attempt: LoggedAttempt): WebhookAttemptView {
   return {
     delivery_id: attempt.deliveryId,
     event_id: attempt.eventId,
@@ -203,6 +212,16 @@ export function attemptView(attempt: LoggedAttempt) {
     time: isoTime(attempt.time),
     state: attempt.state,
   };
+}
+
+/** `{user, account}`: what sign-up, sign-in and GET /session answer. */
+export function sessionView({ user, account }: SessionOwner): SessionView {
+  return { user: { id: user.id, email: user.email }, account: { id: account.id, plan: account.plan } };
+}
+
+/** One of the user's signed-in sessions, for the Account page. */
+export function sessionInfoView(session: SessionSummary): SessionInfoView {
+  return { current: session.current, created_at: isoTime(session.createdAt), last_seen_at: isoTime(session.lastSeenAt), expires_at: isoTime(session.expiresAt) };
 }
 
 /** What webhook events carry (SPEC §10): a key, a site or an endpoint as the APIs show it. */

@@ -5,6 +5,7 @@ import { invalid } from '../../core/errors.js';
 import type { LoggedRequest, RequestLogFilter } from '../../core/ports.js';
 import type { Services } from '../../core/services.js';
 import { csvLine } from '../../lib/csv.js';
+import { LogPageAnswer } from '../responses.js';
 import { loggedRequestView } from '../views.js';
 import { PageFields, pageLimit } from './paging.js';
 
@@ -48,7 +49,7 @@ function filterOf(accountId: string, query: Static<typeof FilterQuery>): Request
 }
 
 export const logRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/logs', { schema: { querystring: PageQuery } }, async (request) => {
+  app.get('/logs', { schema: { querystring: PageQuery, response: { 200: LogPageAnswer } } }, async (request) => {
     const { cursor, limit, ...filters } = request.query;
     const page = await services.requestLogs.page(filterOf(request.owner.account.id, filters), cursor, pageLimit(limit));
     return { logs: page.rows.map(loggedRequestView), next_cursor: page.nextCursor, total: page.total };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
 import { keyView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
 import { notFoundAs } from '../errors.js';
-import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';
+import { RestKeyList, RestKeyRevoked } from '../responses.js';
+import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams } from '../schemas.js';
 
 const asKeyNotFound = notFoundAs('KEY_NOT_FOUND', 'API key not found');
 
@@ -16,7 +16,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         summary: 'List the account\'s API keys (never their secrets); revoked keys are left out',
         tags: ['API keys'],
         security: API_KEY_SECURITY,
-        response: { 200: Type.Object({ api_keys: Type.Array(KeySchema), livemode: Livemode }), ...errorResponses(...AUTH_ERRORS) },
+        response: { 200: RestKeyList, ...errorResponses(...AUTH_ERRORS) },
       },
     },
     async (request) => {
@@ -34,7 +34,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         security: API_KEY_SECURITY,
         params: IdParams,
         response: {
-          200: Type.Object({ id: Type.String(), revoked: Type.Literal(true), livemode: Livemode }),
+          200: RestKeyRevoked,
           ...errorResponses(...AUTH_ERRORS, 'KEY_NOT_FOUND'),
         },
       },

@@ -4,6 +4,7 @@ import { KeygateError } from '../../core/errors.js';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
 import { openCors } from '../open-cors.js';
+import { noContent } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 /** SPEC §6: a hit's body is at most 8 KiB. */
@@ -39,7 +40,7 @@ export const collectRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         tags: ['Tracking'],
         consumes: ['application/json', 'text/plain'],
         body: CollectBody,
-        response: { ...errorResponses('VALIDATION_ERROR', 'INVALID_SITE_KEY', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL') },
+        response: { 202: noContent('Committed'), ...errorResponses('VALIDATION_ERROR', 'INVALID_SITE_KEY', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL') },
       },
     },
     async (request, reply) => {
