@@ -111,7 +111,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const issued = await services.keys.createKey(required(values, 'account'), {
         name: required(values, 'name'),
         mode,
-        category: (values.category as string | undefined) ?? 'production',
+        category: values.category as string | undefined,
         expiresAt: optionalTime(values, 'expires') ?? null,
         quotas,
         restrictions: { ips: list(values, 'allow-ip'), referrers: list(values, 'allow-referrer'), endpoints: list(values, 'allow-endpoint') },

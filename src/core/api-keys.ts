@@ -12,6 +12,7 @@ import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
 import type { RevocationReason, WebhookEvents } from './webhook-events.js';
 
+/** SPEC §2's categories, the default first; any other label (1–32 characters) is allowed too. */
 export const STANDARD_CATEGORIES = ['production', 'staging', 'development'] as const;
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 const MAX_NAME_LENGTH = 64;
@@ -127,7 +128,7 @@ export class ApiKeyService {
     const mode = input.mode ?? 'live';
     if (mode !== 'live' && mode !== 'test') throw invalid('mode', 'must be live or test');
     const settings = checkSettings(
-      { name: input.name, category: input.category ?? 'production', expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
+      { name: input.name, category: input.category ?? STANDARD_CATEGORIES[0], expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
       now,
     ) as KeySettings;
     const createdBy = actor !== 'operator' && 'userId' in actor ? actor.userId : null;
