@@ -88,8 +88,9 @@ export class EventService {
     // Limits before the lookup: a flood of made-up site keys is refused by the IP limit, not answered from storage.
     const { limits } = this.opts;
     const admission = await this.opts.limiter.admit(hit.site, sender.ip, limits);
-    if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`);
-    if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`);
+    // Both limits are per second: a slot frees within one.
+    if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`, { retryAfterSeconds: 1 });
+    if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`, { retryAfterSeconds: 1 });
     const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
     if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
     await this.writer.add({

@@ -33,6 +33,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/** Retry-After in whole seconds: how every refusal, OAuth's included, says when to try again. */
+export function setRetryAfter(reply: FastifyReply, seconds: number): void {
+  reply.header('retry-after', String(seconds));
+}
+
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody & { code: ErrorCode } = { error: message, code, request_id: reply.request.id };
   reply.errorCode = code;
@@ -70,7 +75,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 
 /** Every error of every endpoint leaves through here with the same three-field body. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof KeygateError) return sendError(reply, error.code, error.message);
+  if (error instanceof KeygateError) {
+    if (error.details.retryAfterSeconds !== undefined) setRetryAfter(reply, error.details.retryAfterSeconds);
+    return sendError(reply, error.code, error.message);
+  }
   if (error.validation) return sendError(reply, 'VALIDATION_ERROR', validationMessage(error.validation as ValidationIssue[], error.validationContext ?? 'request'));
   const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
   if (known) return sendError(reply, known[0], known[1]);

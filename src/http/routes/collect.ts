@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { KeygateError } from '../../core/errors.js';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
 import { openCors } from '../open-cors.js';
@@ -44,11 +43,7 @@ export const collectRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request, reply) => {
-      await services.events.collect(request.body, { ip: request.clientIp, userAgent: request.headers['user-agent'] }).catch((error: unknown) => {
-        // Both limits are per second: a slot frees within one.
-        if (error instanceof KeygateError && error.code === 'RATE_LIMITED') reply.header('retry-after', 1);
-        throw error;
-      });
+      await services.events.collect(request.body, { ip: request.clientIp, userAgent: request.headers['user-agent'] });
       return reply.code(202).send();
     },
   );

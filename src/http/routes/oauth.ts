@@ -3,6 +3,7 @@ import { Type, type TSchema } from 'typebox';
 import { ACCESS_TOKEN_TTL_SECONDS, type ClientCredentials } from '../../core/access-tokens.js';
 import { IP_BLOCKED_MESSAGE } from '../../core/authenticator.js';
 import type { Services } from '../../core/services.js';
+import { setRetryAfter } from '../errors.js';
 
 /**
  * SPEC §11: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4), token revocation
@@ -26,6 +27,7 @@ class OAuthError extends Error {
     readonly error: string,
     readonly description: string,
     readonly headers: Record<string, string> = {},
+    readonly retryAfterSeconds?: number,
   ) {
     super(description);
   }
@@ -94,6 +96,7 @@ function clientCredentials(request: FastifyRequest<{ Body: FormParams }>): Clien
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) setRetryAfter(reply, error.retryAfterSeconds);
   return reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8').send({ error: error.error, error_description: error.description });
 }
 
@@ -203,9 +206,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
         const issued = await services.accessTokens.issue(credentials, request.clientIp);
         if (issued.ok) return reply.send({ access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn });
         if (issued.code === 'INVALID_CLIENT') throw invalidClient();
-        throw new OAuthError(429, 'RATE_LIMITED', `Too many tokens: this key may obtain ${issued.perMinute} tokens per minute`, {
-          'retry-after': String(issued.retryAfterSeconds),
-        });
+        throw new OAuthError(429, 'RATE_LIMITED', `Too many tokens: this key may obtain ${issued.perMinute} tokens per minute`, {}, issued.retryAfterSeconds);
       },
     );
 

@@ -26,11 +26,8 @@ export const reportLeakRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
     '/keys/report-leak',
     {
       // Before the body is read, so every attempt counts, well-formed or not.
-      onRequest: async (request, reply) => {
-        await services.leaks.admitReporter(request.clientIp).catch((error: unknown) => {
-          reply.header('retry-after', 60);
-          throw error;
-        });
+      onRequest: async (request) => {
+        await services.leaks.admitReporter(request.clientIp);
       },
       schema: {
         summary: 'Report an API key found in public: a key of this server is revoked at once; the answer is the same for any key',
