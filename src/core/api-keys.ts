@@ -182,7 +182,7 @@ export class ApiKeyService {
   async getKey(keyId: string, scope: KeyScope, { includeRevoked = false } = {}): Promise<ApiKey> {
     const key = await this.opts.store.keys.find(keyId);
     if (!key || (scope !== 'operator' && key.accountId !== scope.accountId) || (!includeRevoked && isRevoked(key, this.opts.clock.now()))) {
-      throw new KeygateError('NOT_FOUND', 'API key not found');
+      throw new KeygateError('NOT_FOUND', 'API key not found', { missing: 'api_key' });
     }
     return key;
   }
@@ -221,7 +221,7 @@ export class ApiKeyService {
   async dismissLeak(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope, { includeRevoked: true });
     const now = this.opts.clock.now();
-    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss');
+    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss', { missing: 'api_key' });
     await this.audit(actor, 'key.leak_dismissed', key, { source: key.leak.source, url: key.leak.url });
     return { ...key, leak: { ...key.leak, dismissedAt: now } };
   }

@@ -2,14 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
 import { isFlaggedLeak } from '../../core/model.js';
 import { OverviewAnswer, PlanAnswer } from '../responses.js';
+import { siteViewsOf } from '../site-answers.js';
 import { leakedKeyView, planView } from '../views.js';
-import { sitesOf } from './sites.js';
 
 /** The Overview page and the Plan page. */
 export const overviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get('/overview', { schema: { response: { 200: OverviewAnswer } } }, async (request) => {
     const accountId = request.owner.account.id;
-    const [sites, keys] = await Promise.all([sitesOf(services, accountId), services.keys.listKeys(accountId, { includeFlagged: true })]);
+    const [sites, keys] = await Promise.all([siteViewsOf(services, accountId), services.keys.listKeys(accountId, { includeFlagged: true })]);
     return {
       sites,
       leaked_keys: keys.filter(isFlaggedLeak).map(leakedKeyView),

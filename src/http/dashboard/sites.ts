@@ -1,20 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { noContent, SiteAnswer, SiteDetailAnswer, SiteListAnswer, SiteStatsSchema, type SiteView } from '../responses.js';
+import { noContent, SiteAnswer, SiteDetailAnswer, SiteListAnswer, SiteStatsSchema } from '../responses.js';
 import { IdParams, StatsQuery } from '../schemas.js';
+import { siteViewOf, siteViewsOf } from '../site-answers.js';
 import { siteStatsView, siteView } from '../views.js';
 import { requestOrigin } from './csrf.js';
 import { actingUser } from './session.js';
 
-/** The account's sites with their events this month, as GET /api/v1/sites shows them. */
-export async function sitesOf(services: Services, accountId: string): Promise<SiteView[]> {
-  const [sites, events] = await Promise.all([services.sites.listSites(accountId), services.events.eventsThisMonth(accountId)]);
-  return sites.map((site) => siteView(site, events.get(site.id) ?? 0));
-}
-
 export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/sites', { schema: { response: { 200: SiteListAnswer } } }, async (request) => ({ sites: await sitesOf(services, request.owner.account.id) }));
+  app.get('/sites', { schema: { response: { 200: SiteListAnswer } } }, async (request) => ({ sites: await siteViewsOf(services, request.owner.account.id) }));
 
   app.post(
     '/sites',
@@ -26,11 +21,10 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   );
 
   app.get('/sites/:id', { schema: { params: IdParams, response: { 200: SiteDetailAnswer } } }, async (request) => {
-    const accountId = request.owner.account.id;
-    const [site, events] = await Promise.all([services.sites.getSite(accountId, request.params.id), services.events.eventsThisMonth(accountId)]);
+    const site = await siteViewOf(services, request.owner.account.id, request.params.id);
     // The site key is base62, so it needs no escaping inside the attribute.
-    const snippet = `<script src="${requestOrigin(request)}/t.js" data-site="${site.siteKey}" defer></script>`;
-    return { site: siteView(site, events.get(site.id) ?? 0), snippet };
+    const snippet = `<script src="${requestOrigin(request)}/t.js" data-site="${site.key}" defer></script>`;
+    return { site, snippet };
   });
 
   // The body of GET /api/v1/sites/:id/stats as a live key gets it (no `livemode`: a session has no key mode),

@@ -2,11 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
 import { keyView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
-import { notFoundAs } from '../errors.js';
 import { RestKeyList, RestKeyRevoked } from '../responses.js';
 import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams } from '../schemas.js';
-
-const asKeyNotFound = notFoundAs('KEY_NOT_FOUND', 'API key not found');
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -43,8 +40,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       const scope = { accountId: request.apiKey.accountId };
       const key =
         request.apiKey.mode === 'test'
-          ? await services.keys.getKey(request.params.id, scope).catch(asKeyNotFound)
-          : await services.keys.revokeKey(request.params.id, scope, { apiKeyId: request.apiKey.id }).catch(asKeyNotFound);
+          ? await services.keys.getKey(request.params.id, scope)
+          : await services.keys.revokeKey(request.params.id, scope, { apiKeyId: request.apiKey.id });
       return inMode(request, { id: key.id, revoked: true as const });
     },
   );

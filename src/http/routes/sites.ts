@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
-import { siteStatsView, siteView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
-import { notFoundAs } from '../errors.js';
 import { RestSite, RestSiteList, RestSiteStats } from '../responses.js';
 import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, StatsQuery } from '../schemas.js';
-
-const asSiteNotFound = notFoundAs('SITE_NOT_FOUND', 'Site not found');
+import { siteViewOf, siteViewsOf } from '../site-answers.js';
+import { siteStatsView } from '../views.js';
 
 export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -20,9 +18,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      const { accountId } = request.apiKey;
-      const [sites, events] = await Promise.all([services.sites.listSites(accountId, request.keysVersion), services.events.eventsThisMonth(accountId)]);
-      return inMode(request, { sites: sites.map((site) => siteView(site, events.get(site.id) ?? 0)) });
+      return inMode(request, { sites: await siteViewsOf(services, request.apiKey.accountId, request.keysVersion) });
     },
   );
 
@@ -38,10 +34,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      const { accountId } = request.apiKey;
-      const site = await services.sites.getSite(accountId, request.params.id).catch(asSiteNotFound);
-      const events = await services.events.eventsThisMonth(accountId);
-      return inMode(request, { site: siteView(site, events.get(site.id) ?? 0) });
+      return inMode(request, { site: await siteViewOf(services, request.apiKey.accountId, request.params.id) });
     },
   );
 
@@ -58,7 +51,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       },
     },
     async (request) => {
-      const stats = await services.events.stats(request.apiKey.accountId, request.params.id, request.query).catch(asSiteNotFound);
+      const stats = await services.events.stats(request.apiKey.accountId, request.params.id, request.query);
       return inMode(request, siteStatsView(stats));
     },
   );
