@@ -214,9 +214,9 @@ export function attemptView(attempt: LoggedAttempt): WebhookAttemptView {
   };
 }
 
-/** `{user, account}`: what sign-up, sign-in and GET /session answer. */
-export function sessionView({ user, account }: SessionOwner): SessionView {
-  return { user: { id: user.id, email: user.email }, account: { id: account.id, plan: account.plan } };
+/** `{user, account}`: what sign-up, sign-in and GET /session answer, with the plan the account is on. */
+export function sessionView({ user, account }: SessionOwner, plan: Plan): SessionView {
+  return { user: { id: user.id, email: user.email }, account: { id: account.id, plan: plan.name } };
 }
 
 /** One of the user's signed-in sessions, for the Account page. */
