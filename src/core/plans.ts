@@ -69,14 +69,19 @@ export function parsePlans(document: unknown, source = 'PLANS_FILE'): PlanTable 
 /**
  * The plan an account that names `name` is on. A plan dropped from PLANS_FILE while accounts
  * still name it counts as `free`: never as no limits (SPEC §1: limits that are set are always
- * checked), and never as an error. Authentication, key creation, sites and the
+ * checked), and never as an error. Authentication, key creation, sites, log retention and the
  * dashboard all read an account's plan through here; only set-plan and create-account insist
  * on a defined plan.
  *
  * @example planFor(parsePlans({}), 'enterprise').name // 'free'
  */
 export function planFor(plans: PlanTable, name: string): Plan {
-  return plans.get(name) ?? plans.get(FREE_PLAN)!;
+  return plans.get(name) ?? fallbackPlan(plans);
+}
+
+/** The plan an account is held to when the plan it names is no longer defined: free. */
+export function fallbackPlan(plans: PlanTable): Plan {
+  return plans.get(FREE_PLAN)!;
 }
 
 export function loadPlans(file: string | undefined): PlanTable {

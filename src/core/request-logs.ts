@@ -2,7 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import { dateOfDay, dayOf } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
-import type { PlanTable } from './plans.js';
+import { fallbackPlan, type PlanTable } from './plans.js';
 import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
 
 export const MAX_LOG_PAGE = 10_000;
@@ -63,10 +63,12 @@ export class RequestLogService {
     });
   }
 
-  /** Deletes logs older than each plan's retention; plans with unlimited retention keep everything. */
+  /**
+   * Deletes logs older than their account's plan's retention (an account on a plan no longer
+   * defined keeps free's, see planFor); plans with unlimited retention keep everything.
+   */
   prune(): Promise<number> {
-    const retention = new Map<string, number>();
-    for (const plan of this.opts.plans.values()) if (plan.logRetentionDays !== null) retention.set(plan.name, plan.logRetentionDays);
-    return this.opts.store.prune(retention, this.opts.clock.now());
+    const byPlan = new Map([...this.opts.plans.values()].map((plan) => [plan.name, plan.logRetentionDays]));
+    return this.opts.store.prune({ byPlan, otherwise: fallbackPlan(this.opts.plans).logRetentionDays }, this.opts.clock.now());
   }
 }

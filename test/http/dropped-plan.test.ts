@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyListAnswer, PlanAnswer, SessionView } from '../../src/http/responses.js';
 import { ManualClock } from '../../src/lib/clock.js';
+import { DAY_MS } from '../../src/lib/utc-days.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { dashboardCall, signUp, type DashboardClient } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
@@ -72,5 +73,16 @@ describe('an account whose plan was dropped from PLANS_FILE', () => {
     const answer = await server.call('/api/v1/sites', { key: secret });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.headers.get('ratelimit-policy')).toBe('"per-key";q=60;w=60');
+  });
+
+  it('keeps its request logs as long as the free plan does', async () => {
+    const logged = () => server.services.requestLogs.list({ accountId: owner.accountId, limit: 0 });
+    expect((await logged()).count).toBeGreaterThan(0);
+    clock.advance(29 * DAY_MS);
+    await server.services.requestLogs.prune();
+    expect((await logged()).count).toBeGreaterThan(0);
+    clock.advance(2 * DAY_MS);
+    await server.services.requestLogs.prune();
+    expect((await logged()).count).toBe(0);
   });
 });
