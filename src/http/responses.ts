@@ -222,6 +222,39 @@ export type RestSiteStats = Static<typeof RestSiteStats>;
 export type RestKeyList = Static<typeof RestKeyList>;
 export type RestKeyRevoked = Static<typeof RestKeyRevoked>;
 
+// Operation, leak reports and OAuth (outside the API-key scope)
+
+export const LiveAnswer = Type.Object({ status: Type.Literal('ok') });
+export const ReadyAnswer = Type.Object({ status: Type.Literal('ready') });
+export const LeakReportAnswer = Type.Object({ received: Type.Literal(true) });
+/** GitHub's secret-scanning answer: a label per reported token. */
+export const ScanLabelsAnswer = Type.Array(
+  Type.Object({
+    token_hash: Type.String({ description: 'Hex SHA-256 of the token' }),
+    token_type: Type.String(),
+    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]),
+  }),
+);
+/** RFC 8414's authorization-server metadata. */
+export const OAuthMetadataAnswer = Type.Object({
+  issuer: Type.String(),
+  token_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  grant_types_supported: Type.Array(Type.String()),
+  response_types_supported: Type.Array(Type.String()),
+  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  service_documentation: Type.String(),
+});
+/** RFC 6749 §5.1's token answer. */
+export const OAuthTokenAnswer = Type.Object({ access_token: Type.String({ examples: ['at_…'] }), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() });
+/** RFC 6749 §5.2's error answer, which the OAuth endpoints give instead of SPEC §3's. */
+export const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
+export type ScanLabelsAnswer = Static<typeof ScanLabelsAnswer>;
+export type OAuthMetadataAnswer = Static<typeof OAuthMetadataAnswer>;
+export type OAuthTokenAnswer = Static<typeof OAuthTokenAnswer>;
+export type OAuthErrorBody = Static<typeof OAuthErrorBody>;
+
 // Whole answers of the dashboard API (/dashboard/api)
 
 export const LeakedKeySchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), last4: Type.String(), leak: LeakSchema });

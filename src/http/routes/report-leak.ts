@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
 import { openCors } from '../open-cors.js';
+import { LeakReportAnswer } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 const ReportBody = Type.Object(
@@ -34,7 +35,7 @@ export const reportLeakRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         tags: ['Leaked keys'],
         body: ReportBody,
         response: {
-          202: Type.Object({ received: Type.Literal(true) }),
+          202: LeakReportAnswer,
           ...errorResponses('VALIDATION_ERROR', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL'),
         },
       },
