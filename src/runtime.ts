@@ -21,6 +21,7 @@ import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
 import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, SignupLimiter, SignupPolicy, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
+import { eventPayloads } from './http/views.js';
 import { systemClock, type Clock } from './lib/clock.js';
 
 interface Limiters {
@@ -129,6 +130,7 @@ export async function openKeygate(config: Config, { clock = systemClock, logger 
       webhookDelivery: config.webhooks,
       onBackgroundError: (error) => logger?.error({ err: error }, 'webhook work failed'),
       tokensPerMinute: config.oauth.tokensPerMinute,
+      eventPayloads,
     });
   } catch (error) {
     redis?.disconnect();

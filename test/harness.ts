@@ -23,12 +23,17 @@ export interface CallOptions {
   body?: string;
 }
 
-export interface CallResult {
+/**
+ * An answer as received. `Body` is the success answer's type from src/http/responses.ts when
+ * the caller names it (`call<RestSiteList>(...)`); untyped (`any`) otherwise, as refusals and
+ * raw-protocol tests read whatever came.
+ */
+export interface CallResult<Body = any> {
   status: number;
   headers: Headers;
   text: string;
   /** The parsed JSON body, or undefined when the body is not JSON. */
-  body: any;
+  body: Body;
 }
 
 export interface TestServer {
@@ -45,7 +50,7 @@ export interface TestServer {
   app: FastifyInstance;
   /** Every row of these tables, as JSON text: what is stored at rest, whichever the database. */
   tableRows(tables: string[]): Promise<string>;
-  call(path: string, options?: CallOptions): Promise<CallResult>;
+  call<Body = any>(path: string, options?: CallOptions): Promise<CallResult<Body>>;
   newAccount(options?: { plan?: string; email?: string }): Promise<string>;
   newKey(accountId: string, input?: Partial<NewKeyInput>): Promise<IssuedKey>;
   close(): Promise<void>;
@@ -158,7 +163,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       } catch {
         parsed = undefined;
       }
-      return { status: response.status, headers: response.headers, text, body: parsed };
+      return { status: response.status, headers: response.headers, text, body: parsed as never };
     },
     async newAccount({ plan = 'free', email = `user${++accounts}-${process.pid}-${Date.now()}@example.com` } = {}) {
       return (await services.accounts.createAccount({ email, password: 'correct horse battery', plan })).accountId;

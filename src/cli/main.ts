@@ -4,8 +4,7 @@ import { KeygateError, invalid, type ErrorCode } from '../core/errors.js';
 import { parseExpiry } from '../core/api-keys.js';
 import type { Quotas } from '../core/model.js';
 import type { Services } from '../core/services.js';
-import { requestLogView } from '../core/request-logs.js';
-import { issuedKeyView, keyAdminView, siteView } from '../core/views.js';
+import { attemptView, issuedKeyView, keyAdminView, requestLogView, siteView } from '../http/views.js';
 import { openKeygate } from '../runtime.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -112,7 +111,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const issued = await services.keys.createKey(required(values, 'account'), {
         name: required(values, 'name'),
         mode,
-        category: (values.category as string | undefined) ?? 'production',
+        category: values.category as string | undefined,
         expiresAt: optionalTime(values, 'expires') ?? null,
         quotas,
         restrictions: { ips: list(values, 'allow-ip'), referrers: list(values, 'allow-referrer'), endpoints: list(values, 'allow-endpoint') },
@@ -168,7 +167,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const limit = optionalInteger(values, 'limit') ?? DEFAULT_LOG_LIMIT;
       if (limit < 1 || limit > 1000) throw invalid('--limit', 'must be from 1 to 1000');
       const { deliveries } = await services.webhooks.attempts(required(values, 'webhook'), 'operator', undefined, limit);
-      return { deliveries };
+      return { deliveries: deliveries.map(attemptView) };
     },
   },
   logs: {

@@ -4,7 +4,7 @@ import { textProblem } from '../lib/text.js';
 import { KeygateError, invalid } from './errors.js';
 import type { Account } from './model.js';
 import { checkPasswordForm, checkPasswordStrength, newPasswordHash } from './passwords.js';
-import type { Plan, PlanTable } from './plans.js';
+import { FREE_PLAN, planFor, type Plan, type PlanTable } from './plans.js';
 import type { Store } from './ports.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -45,7 +45,7 @@ export class AccountService {
   async createAccount(input: { email: string; password: string; plan?: string }): Promise<{ accountId: string; userId: string }> {
     const email = checkCredentialsForm(input);
     checkPasswordStrength(input.password, email);
-    const plan = this.planNamed(input.plan ?? 'free');
+    const plan = this.planNamed(input.plan ?? FREE_PLAN);
     const now = this.opts.clock.now();
     const account: Account = { id: newId('acct'), plan: plan.name, createdAt: now };
     const user = { id: newId('user'), accountId: account.id, email, passwordHash: await newPasswordHash(input.password), createdAt: now };
@@ -61,8 +61,13 @@ export class AccountService {
     return account;
   }
 
+  /** The plan the account is on: `free` if its plan is no longer defined (see planFor). */
   async planOf(accountId: string): Promise<Plan> {
-    return this.planNamed((await this.getAccount(accountId)).plan);
+    return this.planOfAccount(await this.getAccount(accountId));
+  }
+
+  planOfAccount(account: Account): Plan {
+    return planFor(this.opts.plans, account.plan);
   }
 
   async setPlan(accountId: string, planName: string): Promise<Account> {

@@ -11,6 +11,7 @@ import { ManualClock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import { KeygateError } from './errors.js';
 import { parsePlans } from './plans.js';
+import { eventPayloads } from '../http/views.js';
 import { createServices, type Services } from './services.js';
 
 let services: Services;
@@ -43,6 +44,7 @@ beforeEach(async () => {
     clock,
     webhookTransport,
     webhookDelivery,
+    eventPayloads,
   });
   account = (await services.accounts.createAccount({ email: 'owner@example.com', password: 'long enough password' })).accountId;
 });

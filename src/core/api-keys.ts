@@ -7,12 +7,12 @@ import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { KeygateError, invalid } from './errors.js';
 import { isFlaggedLeak, isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type KeyLeak, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
-import { keyView } from './views.js';
 import { quotaUse } from './quota-use.js';
 import type { GuardedWrite, Store } from './ports.js';
 import { normalizeRestrictions } from './restrictions.js';
 import type { RevocationReason, WebhookEvents } from './webhook-events.js';
 
+/** SPEC §2's categories, the default first; any other label (1–32 characters) is allowed too. */
 export const STANDARD_CATEGORIES = ['production', 'staging', 'development'] as const;
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 const MAX_NAME_LENGTH = 64;
@@ -128,7 +128,7 @@ export class ApiKeyService {
     const mode = input.mode ?? 'live';
     if (mode !== 'live' && mode !== 'test') throw invalid('mode', 'must be live or test');
     const settings = checkSettings(
-      { name: input.name, category: input.category ?? 'production', expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
+      { name: input.name, category: input.category ?? STANDARD_CATEGORIES[0], expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
       now,
     ) as KeySettings;
     const createdBy = actor !== 'operator' && 'userId' in actor ? actor.userId : null;
@@ -182,7 +182,7 @@ export class ApiKeyService {
   async getKey(keyId: string, scope: KeyScope, { includeRevoked = false } = {}): Promise<ApiKey> {
     const key = await this.opts.store.keys.find(keyId);
     if (!key || (scope !== 'operator' && key.accountId !== scope.accountId) || (!includeRevoked && isRevoked(key, this.opts.clock.now()))) {
-      throw new KeygateError('NOT_FOUND', 'API key not found');
+      throw new KeygateError('NOT_FOUND', 'API key not found', { missing: 'api_key' });
     }
     return key;
   }
@@ -221,7 +221,7 @@ export class ApiKeyService {
   async dismissLeak(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope, { includeRevoked: true });
     const now = this.opts.clock.now();
-    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss');
+    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss', { missing: 'api_key' });
     await this.audit(actor, 'key.leak_dismissed', key, { source: key.leak.source, url: key.leak.url });
     return { ...key, leak: { ...key.leak, dismissedAt: now } };
   }
@@ -263,7 +263,7 @@ export class ApiKeyService {
     const events = this.opts.webhookEvents;
     // The old key's revocation is announced when it takes effect: its event is written now, due then.
     const outcome = await this.opts.store.keys.rotate(old.id, issued.key, revokeOldAt, now, plan.maxKeys, [
-      events.keyEvent('key.rotated', old, { replacement: keyView(issued.key), grace_seconds: graceSeconds }),
+      events.keyEvent('key.rotated', old, { replacement: events.keyData(issued.key), grace_seconds: graceSeconds }),
       events.keyEvent('key.created', issued.key),
       events.keyEvent('key.revoked', old, { reason: 'rotation' }, revokeOldAt),
     ]);

@@ -2,8 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import type { AuditAction, AuditEntry, LeakSource } from './model.js';
-import type { AuditStore, LoggedAuditEntry } from './ports.js';
-import { isoTime } from './views.js';
+import type { AuditStore } from './ports.js';
 
 /**
  * Who asks for a change: a dashboard user, an API key (REST), an operator (admin CLI), or
@@ -51,19 +50,6 @@ export class AuditLog {
   async page(accountId: string, cursor: string | undefined, limit: number) {
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const { rows: entries, nextCursor } = pageOf(await this.opts.store.list(accountId, after, limit + 1), limit);
-    return { entries: entries.map(auditEntryView), nextCursor };
+    return { entries, nextCursor };
   }
-}
-
-function auditEntryView(entry: LoggedAuditEntry) {
-  return {
-    id: entry.id,
-    time: isoTime(entry.time),
-    user: entry.userId === null ? null : { id: entry.userId, email: entry.userEmail ?? '' },
-    action: entry.action,
-    target_type: entry.targetType,
-    target_id: entry.targetId,
-    target_name: entry.targetName,
-    details: entry.details,
-  };
 }

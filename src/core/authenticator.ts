@@ -5,7 +5,7 @@ import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
 import { isRevoked, type ApiKey, type Millis } from './model.js';
-import type { Plan, PlanTable } from './plans.js';
+import { FREE_PLAN, planFor, type Plan, type PlanTable } from './plans.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
 import { compileRestrictions, RESTRICTION_MESSAGES, type RequestTraits, type RestrictionMatcher } from './restrictions.js';
@@ -149,10 +149,9 @@ export class Authenticator {
     );
   }
 
-  /** A plan dropped from PLANS_FILE while accounts still name it falls back to free, never to no limits. */
   private async planOf(accountId: string): Promise<Plan> {
     const account = await this.opts.store.accounts.find(accountId);
-    return (account && this.opts.plans.get(account.plan)) ?? this.opts.plans.get('free')!;
+    return planFor(this.opts.plans, account?.plan ?? FREE_PLAN);
   }
 }
 

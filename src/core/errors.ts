@@ -28,11 +28,20 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'INTERNAL';
 
+/** What a refusal says besides its code and message. */
+export interface ErrorDetails {
+  /** NOT_FOUND: what was looked for. The REST API answers a site or key that is not the account's with its own code (SPEC §5). */
+  missing?: 'site' | 'api_key';
+  /** RATE_LIMITED: whole seconds until a retry can be admitted (the answer's Retry-After). */
+  retryAfterSeconds?: number | undefined;
+}
+
 /** An expected refusal: carries a code from the closed set and a message safe to show. */
 export class KeygateError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.name = 'KeygateError';

@@ -7,8 +7,8 @@ import { ChangeCache } from './change-cache.js';
 import { KeygateError, invalid } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { MonthlyEventCounts, type CountedEvent } from './month-counts.js';
-import type { CollectLimiter, CollectLimits, DayCount, DayRange, Store, TrackedEvent } from './ports.js';
-import type { Site } from './model.js';
+import type { CollectLimiter, CollectLimits, Store, TrackedEvent } from './ports.js';
+import type { DayCount, Site, SiteStats } from './model.js';
 import type { SiteService } from './sites.js';
 
 /** Longest `url` and `referrer` stored: longer ones are cut to it, not refused (SPEC §6). */
@@ -35,16 +35,6 @@ export interface Hit {
 export interface HitSender {
   ip: string;
   userAgent: string | undefined;
-}
-
-export interface SiteStats {
-  siteId: string;
-  days: DayRange;
-  /** Every day of the range, ascending, zeros included. */
-  daily: DayCount[];
-  topBots: Array<{ value: string; events: number }>;
-  topPaths: Array<{ value: string; events: number }>;
-  topReferrers: Array<{ value: string; events: number }>;
 }
 
 /** An http(s) URL, or VALIDATION_ERROR naming `field`. */
@@ -98,8 +88,9 @@ export class EventService {
     // Limits before the lookup: a flood of made-up site keys is refused by the IP limit, not answered from storage.
     const { limits } = this.opts;
     const admission = await this.opts.limiter.admit(hit.site, sender.ip, limits);
-    if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`);
-    if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`);
+    // Both limits are per second: a slot frees within one.
+    if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`, { retryAfterSeconds: 1 });
+    if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`, { retryAfterSeconds: 1 });
     const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
     if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
     await this.writer.add({

@@ -25,6 +25,29 @@ export interface Site {
   createdAt: Millis;
 }
 
+/** UTC days, as whole days since the epoch, both ends included. */
+export interface DayRange {
+  from: number;
+  to: number;
+}
+
+export interface DayCount {
+  day: number;
+  humans: number;
+  bots: number;
+}
+
+/** A site's events over a range of days (SPEC §5): daily counts and its top bots, paths and referrers. */
+export interface SiteStats {
+  siteId: string;
+  days: DayRange;
+  /** Every day of the range, ascending, zeros included. */
+  daily: DayCount[];
+  topBots: Array<{ value: string; events: number }>;
+  topPaths: Array<{ value: string; events: number }>;
+  topReferrers: Array<{ value: string; events: number }>;
+}
+
 export const QUOTA_WINDOWS = ['total', 'daily', 'weekly', 'monthly'] as const;
 export type QuotaWindow = (typeof QUOTA_WINDOWS)[number];
 export type Quotas = Partial<Record<QuotaWindow, number>>;

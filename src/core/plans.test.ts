@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeygateError } from './errors.js';
-import { DEFAULT_PLANS, parsePlans } from './plans.js';
+import { DEFAULT_PLANS, parsePlans, planFor } from './plans.js';
 
 describe('plans', () => {
   it('defines free and pro as SPEC §1 lists them', () => {
@@ -12,6 +12,12 @@ describe('plans', () => {
   it('adds plans from PLANS_FILE, taking unset limits from free, null meaning unlimited', () => {
     const plans = parsePlans({ enterprise: { max_keys: 100, per_key_per_minute: 100000, account_per_second: null } });
     expect(plans.get('enterprise')).toEqual({ ...DEFAULT_PLANS[0], name: 'enterprise', maxKeys: 100, perKeyPerMinute: 100000, accountPerSecond: null });
+  });
+
+  it('holds an account whose plan is no longer defined to free, as PLANS_FILE defines free', () => {
+    const plans = parsePlans({ free: { max_keys: 5 }, gold: { max_keys: 50 } });
+    expect(planFor(plans, 'gold').maxKeys).toBe(50);
+    expect(planFor(plans, 'platinum')).toEqual({ ...DEFAULT_PLANS[0], maxKeys: 5 });
   });
 
   it('changes only the named limits of an existing plan', () => {

@@ -14,9 +14,12 @@ export interface Plan {
 
 export type PlanTable = ReadonlyMap<string, Plan>;
 
+/** The plan new accounts are on, and the one an account whose plan is no longer defined is held to. */
+export const FREE_PLAN = 'free';
+
 /** SPEC §1. */
 export const DEFAULT_PLANS: readonly Plan[] = [
-  { name: 'free', maxKeys: 3, perKeyPerMinute: 60, accountPerSecond: 10, accountPerMinute: 180, maxSites: 3, logRetentionDays: 30 },
+  { name: FREE_PLAN, maxKeys: 3, perKeyPerMinute: 60, accountPerSecond: 10, accountPerMinute: 180, maxSites: 3, logRetentionDays: 30 },
   { name: 'pro', maxKeys: 10, perKeyPerMinute: 600, accountPerSecond: 50, accountPerMinute: 6000, maxSites: null, logRetentionDays: 90 },
 ];
 
@@ -49,7 +52,7 @@ export function parsePlans(document: unknown, source = 'PLANS_FILE'): PlanTable 
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       throw invalid(`${source}.${name}`, 'must be an object of limits');
     }
-    const plan: Plan = { ...(plans.get(name) ?? plans.get('free')!), name };
+    const plan: Plan = { ...(plans.get(name) ?? plans.get(FREE_PLAN)!), name };
     for (const [field, value] of Object.entries(entry)) {
       const key = FILE_FIELDS[field as keyof typeof FILE_FIELDS];
       if (!key) throw invalid(`${source}.${name}.${field}`, `unknown limit (known: ${Object.keys(FILE_FIELDS).join(', ')})`);
@@ -61,6 +64,24 @@ export function parsePlans(document: unknown, source = 'PLANS_FILE'): PlanTable 
     plans.set(name, plan);
   }
   return plans;
+}
+
+/**
+ * The plan an account that names `name` is on. A plan dropped from PLANS_FILE while accounts
+ * still name it counts as `free`: never as no limits (SPEC §1: limits that are set are always
+ * checked), and never as an error. Authentication, key creation, sites, log retention and the
+ * dashboard all read an account's plan through here; only set-plan and create-account insist
+ * on a defined plan.
+ *
+ * @example planFor(parsePlans({}), 'enterprise').name // 'free'
+ */
+export function planFor(plans: PlanTable, name: string): Plan {
+  return plans.get(name) ?? fallbackPlan(plans);
+}
+
+/** The plan an account is held to when the plan it names is no longer defined: free. */
+export function fallbackPlan(plans: PlanTable): Plan {
+  return plans.get(FREE_PLAN)!;
 }
 
 export function loadPlans(file: string | undefined): PlanTable {

@@ -1,5 +1,5 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { AccessToken, Account, ApiKey, AuditEntry, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
+import type { AccessToken, Account, ApiKey, AuditEntry, DayCount, DayRange, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -280,8 +280,15 @@ export interface RequestLogStore extends UsageHistory {
   list(filter: RequestLogFilter, after: Position | undefined, limit: number): Promise<LoggedRequest[]>;
   /** The account's requests per UTC day from `fromDay` to `toDay` (days since the epoch); days without any are left out. */
   daily(accountId: string, fromDay: number, toDay: number): Promise<DailyRequests[]>;
-  /** Deletes entries of accounts on each plan older than that plan's retention; returns how many. */
-  prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number>;
+  /** Deletes entries older than their account's retention; returns how many. */
+  prune(retention: LogRetention, now: Millis): Promise<number>;
+}
+
+/** How many days each account's request logs are kept, by the plan it names; null keeps them for good. */
+export interface LogRetention {
+  byPlan: ReadonlyMap<string, number | null>;
+  /** For accounts naming a plan `byPlan` does not list: one dropped from PLANS_FILE. */
+  otherwise: number | null;
 }
 
 /** One tracked hit (SPEC §6) as the server stamped and classified it. */
@@ -299,20 +306,8 @@ export interface TrackedEvent {
   bot: string | null;
 }
 
-/** UTC days, as whole days since the epoch, both ends included. */
-export interface DayRange {
-  from: number;
-  to: number;
-}
-
 /** What the stats break events down by, besides human and bot. */
 export type EventDimension = 'bot' | 'path' | 'referrer';
-
-export interface DayCount {
-  day: number;
-  humans: number;
-  bots: number;
-}
 
 /**
  * Tracked events, with per-site daily rollups maintained on write, so that counts and stats

@@ -1,44 +1,14 @@
 import type { Clock } from '../lib/clock.js';
-import { csvLine } from '../lib/csv.js';
 import { dateOfDay, dayOf } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
-import type { PlanTable } from './plans.js';
+import { fallbackPlan, type PlanTable } from './plans.js';
 import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
-import { isoTime } from './views.js';
-
-/** A log row as the CLI and the dashboard show it. */
-export function requestLogView(entry: RequestLogEntry) {
-  return {
-    id: entry.id,
-    time: isoTime(entry.time),
-    key_id: entry.keyId,
-    mode: entry.mode,
-    method: entry.method,
-    route: entry.route,
-    path: entry.path,
-    status: entry.status,
-    code: entry.errorCode,
-    duration_ms: entry.durationMs,
-    ip: entry.ip,
-    referrer: entry.referrer,
-    user_agent: entry.userAgent,
-    credits: entry.credits,
-    auth: entry.auth,
-    requests: entry.requests,
-  };
-}
-
-/** A log row as the dashboard shows it: the CLI's view and the key's name. */
-export function loggedRequestView(entry: LoggedRequest) {
-  return { ...requestLogView(entry), key_name: entry.keyName };
-}
 
 export const MAX_LOG_PAGE = 10_000;
-/** Rows in one CSV export, and per query while writing it. */
-const MAX_CSV_ROWS = 100_000;
-const CSV_SLICE = 1000;
-const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'auth', 'id', 'requests'] as const;
+/** Rows in one export, and per query while reading it. */
+const MAX_EXPORT_ROWS = 100_000;
+const EXPORT_SLICE = 1000;
 /** The overview chart's span: today and the 29 UTC days before it. */
 const CHART_DAYS = 30;
 
@@ -70,19 +40,13 @@ export class RequestLogService {
     return { total, ...pageOf(rows, limit) };
   }
 
-  /** The account's matching logs as CSV text, newest first, at most MAX_CSV_ROWS rows, read a slice at a time. */
-  async *csv(filter: RequestLogFilter & { accountId: string }): AsyncGenerator<string> {
-    yield csvLine(CSV_COLUMNS);
+  /** The account's matching logs for export, newest first, at most MAX_EXPORT_ROWS rows, a slice at a time. */
+  async *exportRows(filter: RequestLogFilter & { accountId: string }): AsyncGenerator<LoggedRequest[]> {
     let after: LoggedRequest | undefined;
-    for (let written = 0; written < MAX_CSV_ROWS; ) {
-      const rows = await this.opts.store.list(filter, after, Math.min(CSV_SLICE, MAX_CSV_ROWS - written));
+    for (let written = 0; written < MAX_EXPORT_ROWS; ) {
+      const rows = await this.opts.store.list(filter, after, Math.min(EXPORT_SLICE, MAX_EXPORT_ROWS - written));
       if (rows.length === 0) return;
-      yield rows
-        .map((row) => {
-          const view = loggedRequestView(row);
-          return csvLine(CSV_COLUMNS.map((column) => view[column]));
-        })
-        .join('');
+      yield rows;
       written += rows.length;
       after = rows.at(-1);
     }
@@ -99,10 +63,12 @@ export class RequestLogService {
     });
   }
 
-  /** Deletes logs older than each plan's retention; plans with unlimited retention keep everything. */
+  /**
+   * Deletes logs older than their account's plan's retention (an account on a plan no longer
+   * defined keeps free's, see planFor); plans with unlimited retention keep everything.
+   */
   prune(): Promise<number> {
-    const retention = new Map<string, number>();
-    for (const plan of this.opts.plans.values()) if (plan.logRetentionDays !== null) retention.set(plan.name, plan.logRetentionDays);
-    return this.opts.store.prune(retention, this.opts.clock.now());
+    const byPlan = new Map([...this.opts.plans.values()].map((plan) => [plan.name, plan.logRetentionDays]));
+    return this.opts.store.prune({ byPlan, otherwise: fallbackPlan(this.opts.plans).logRetentionDays }, this.opts.clock.now());
   }
 }

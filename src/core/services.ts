@@ -16,7 +16,7 @@ import { SampledRequestLog } from './sampled-request-log.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
-import { WebhookEvents } from './webhook-events.js';
+import { WebhookEvents, type EventPayloads } from './webhook-events.js';
 import { WebhookWatchers } from './webhook-watchers.js';
 import { WebhookService } from './webhooks.js';
 
@@ -85,6 +85,8 @@ export interface ServiceParts {
   connections?: readonly Connection[];
   webhookTransport: WebhookTransport;
   webhookDelivery: { retryScheduleSeconds: readonly number[]; timeoutMs: number };
+  /** How webhook events show keys, sites and endpoints: the HTTP layer's views. */
+  eventPayloads: EventPayloads;
   /** Where failures of background work (webhook delivery, watchers) are reported. */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -94,7 +96,7 @@ export function createServices(parts: ServiceParts): Services {
   const { keyPrefix, scannerKeys = {}, logger = SILENT, connections = [], onBackgroundError = () => {} } = parts;
   const accounts = new AccountService({ store, plans, clock });
   const audit = new AuditLog({ store: store.audit, clock });
-  const webhookEvents = new WebhookEvents({ store: store.webhooks, clock });
+  const webhookEvents = new WebhookEvents({ store: store.webhooks, clock, payloads: parts.eventPayloads });
   const sites = new SiteService({ store, accounts, audit, webhookEvents, clock });
   const events = new EventService({ store, sites, limiter: collectLimiter, limits: collectLimits, clock });
   const webhookDispatcher = new WebhookDispatcher({

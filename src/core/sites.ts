@@ -72,7 +72,7 @@ export class SiteService {
   /** The account's site, or NOT_FOUND whether the id exists elsewhere or not at all. */
   async getSite(accountId: string, siteId: string): Promise<Site> {
     const site = await this.opts.store.sites.find(siteId);
-    if (!site || site.accountId !== accountId) throw new KeygateError('NOT_FOUND', 'Site not found');
+    if (!site || site.accountId !== accountId) throw new KeygateError('NOT_FOUND', 'Site not found', { missing: 'site' });
     return site;
   }
 

@@ -1,15 +1,26 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import type { ApiKey, Millis, Site, WebhookEvent, WebhookEventType } from './model.js';
+import type { ApiKey, Millis, Site, WebhookEndpoint, WebhookEvent, WebhookEventType } from './model.js';
 import type { WebhookStore } from './ports.js';
-import { isoTime, keyView, siteView } from './views.js';
+import { isoTime } from '../lib/utc-days.js';
 
 /** Why a key was revoked (SPEC §10's `data.reason` of `key.revoked`). */
 export type RevocationReason = 'user' | 'api' | 'rotation' | 'leaked';
 
+/**
+ * How events show the key, site or endpoint they are about: as the APIs answer with them,
+ * shapes the HTTP layer owns (http/views.ts); the composition root passes them in.
+ */
+export interface EventPayloads {
+  apiKey(key: ApiKey): object;
+  site(site: Site, eventsThisMonth: number): object;
+  webhook(endpoint: WebhookEndpoint): object;
+}
+
 export interface WebhookEventsOptions {
   store: WebhookStore;
   clock: Clock;
+  payloads: EventPayloads;
 }
 
 /**
@@ -31,11 +42,20 @@ export class WebhookEvents {
   }
 
   keyEvent(type: WebhookEventType, key: ApiKey, extra: Record<string, unknown> = {}, at?: Millis): WebhookEvent {
-    return this.event(key.accountId, type, { api_key: keyView(key), ...extra }, at);
+    return this.event(key.accountId, type, { api_key: this.keyData(key), ...extra }, at);
+  }
+
+  /** A key as events show it, for an event about another key too (a rotation's replacement). */
+  keyData(key: ApiKey): object {
+    return this.opts.payloads.apiKey(key);
   }
 
   siteEvent(type: 'site.created' | 'site.deleted', site: Site, eventsThisMonth: number): WebhookEvent {
-    return this.event(site.accountId, type, { site: siteView(site, eventsThisMonth) });
+    return this.event(site.accountId, type, { site: this.opts.payloads.site(site, eventsThisMonth) });
+  }
+
+  endpointEvent(type: 'webhook.test', endpoint: WebhookEndpoint): WebhookEvent {
+    return this.event(endpoint.accountId, type, { webhook: this.opts.payloads.webhook(endpoint) });
   }
 
   /**

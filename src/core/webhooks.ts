@@ -5,8 +5,7 @@ import type { Actor, AuditLog } from './audit.js';
 import { decodeCursor, pageOf } from './cursor.js';
 import { KeygateError, invalid } from './errors.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from './model.js';
-import type { LoggedAttempt, Store, WebhookTransport } from './ports.js';
-import { isoTime } from './views.js';
+import type { Store, WebhookTransport } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
 
 /** How long the delivery log, finished deliveries and watcher notices are kept. */
@@ -74,34 +73,6 @@ function checkDescription(description: string | undefined): string {
   if (trimmed.length > MAX_DESCRIPTION_LENGTH) throw invalid('description', `must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
   if (CONTROL_CHARS.test(trimmed)) throw invalid('description', 'must not contain control characters');
   return trimmed;
-}
-
-/** An endpoint as the dashboard and the CLI show it: everything but the secret. */
-export function webhookView(endpoint: WebhookEndpoint) {
-  return {
-    id: endpoint.id,
-    url: endpoint.url,
-    events: endpoint.events,
-    description: endpoint.description,
-    enabled: endpoint.enabled,
-    disabled_reason: endpoint.disabledReason,
-    created_at: isoTime(endpoint.createdAt),
-  };
-}
-
-/** One line of the delivery log (SPEC §10's `webhook-deliveries`). */
-export function attemptView(attempt: LoggedAttempt) {
-  return {
-    delivery_id: attempt.deliveryId,
-    event_id: attempt.eventId,
-    type: attempt.type,
-    attempt: attempt.attempt,
-    status: attempt.status,
-    duration_ms: attempt.durationMs,
-    error: attempt.error,
-    time: isoTime(attempt.time),
-    state: attempt.state,
-  };
 }
 
 /** Webhook endpoints of SPEC §10, their test events, delivery log and redelivery; every change is audited. */
@@ -178,7 +149,7 @@ export class WebhookService {
   async sendTest(endpointId: string, accountId: string): Promise<string> {
     const endpoint = await this.getEndpoint(endpointId, accountId);
     if (!endpoint.enabled) throw invalid('webhook', 'is disabled; enable it to send a test event');
-    const event = this.opts.webhookEvents.event(endpoint.accountId, 'webhook.test', { webhook: webhookView(endpoint) });
+    const event = this.opts.webhookEvents.endpointEvent('webhook.test', endpoint);
     await this.opts.store.webhooks.emit([event], endpoint.id);
     this.opts.webhookEvents.committed();
     return event.id;
@@ -189,7 +160,7 @@ export class WebhookService {
     const endpoint = await this.getEndpoint(endpointId, accountId);
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const { rows, nextCursor } = pageOf(await this.opts.store.webhooks.attempts(endpoint.id, after, limit + 1), limit);
-    return { deliveries: rows.map(attemptView), nextCursor };
+    return { deliveries: rows, nextCursor };
   }
 
   /** Sends a delivery's event to its endpoint again, as a new delivery with the same event id. */

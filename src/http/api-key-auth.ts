@@ -64,10 +64,7 @@ export function apiKeyAuth(gate: RequestGate, clock: Clock) {
     });
     if (outcome.key) request.keyUse = { key: outcome.key, time, accepted: outcome.ok, auth: token!.startsWith(ACCESS_TOKEN_PREFIX) ? 'oauth' : 'key' };
     if (outcome.perKey) setRateLimitHeaders(reply, outcome.perKey, time);
-    if (!outcome.ok) {
-      if (outcome.retryAfterSeconds !== undefined) reply.header('retry-after', outcome.retryAfterSeconds);
-      throw new KeygateError(outcome.code, outcome.message);
-    }
+    if (!outcome.ok) throw new KeygateError(outcome.code, outcome.message, { retryAfterSeconds: outcome.retryAfterSeconds });
     request.apiKey = outcome.key;
     request.keysVersion = outcome.keysVersion;
   };

@@ -12,7 +12,7 @@ import { capConnections } from './connection-cap.js';
 import { clientIpResolver } from './client-ip.js';
 import { dashboardApi } from './dashboard/index.js';
 import { installMetrics } from './metrics.js';
-import { handleError, sendError } from './errors.js';
+import { handleError, relabelNotFound, sendError } from './errors.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
 import { logRequests } from './request-logging.js';
@@ -144,6 +144,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   await app.register(
     async (api) => {
       api.decorateRequest('keyUse', undefined);
+      api.setErrorHandler(relabelNotFound);
       api.addHook('onRequest', apiKeyAuth(services.gate, services.clock));
       api.addHook('onSend', logRequests(services.requestLog));
       await api.register(siteRoutes, { services });

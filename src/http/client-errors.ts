@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
 import { newRequestId } from '../lib/ids.js';
-import { ERROR_STATUS, type ErrorBody } from './errors.js';
+import { ERROR_STATUS } from './errors.js';
+import type { ErrorBody } from './responses.js';
 
 /** Node's HTTP parser errors (llhttp's codes) that say which part of the request is bad. */
 const PARSER_ERRORS: Record<string, string> = {
@@ -44,7 +45,7 @@ export function clientErrorHandler(logger: FastifyBaseLogger) {
       return;
     }
     const status = ERROR_STATUS[code];
-    const body = JSON.stringify({ error: message, code, request_id: requestId } satisfies ErrorBody);
+    const body = JSON.stringify({ error: message, code, request_id: requestId } satisfies ErrorBody & { code: ErrorCode });
     const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
     // Closed once written: the rest of what the client sends cannot be parsed anyway.
     socket.end(`${head}X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());

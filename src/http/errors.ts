@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { KeygateError, type ErrorCode } from '../core/errors.js';
+import { KeygateError, type ErrorCode, type ErrorDetails } from '../core/errors.js';
+import type { ErrorBody } from './responses.js';
 
 /** The one code → status mapping; exhaustive, so a new code cannot ship without a status. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -32,14 +33,13 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-export interface ErrorBody {
-  error: string;
-  code: ErrorCode;
-  request_id: string;
+/** Retry-After in whole seconds: how every refusal, OAuth's included, says when to try again. */
+export function setRetryAfter(reply: FastifyReply, seconds: number): void {
+  reply.header('retry-after', String(seconds));
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  const body: ErrorBody = { error: message, code, request_id: reply.request.id };
+  const body: ErrorBody & { code: ErrorCode } = { error: message, code, request_id: reply.request.id };
   reply.errorCode = code;
   return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
 }
@@ -75,7 +75,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 
 /** Every error of every endpoint leaves through here with the same three-field body. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof KeygateError) return sendError(reply, error.code, error.message);
+  if (error instanceof KeygateError) {
+    if (error.details.retryAfterSeconds !== undefined) setRetryAfter(reply, error.details.retryAfterSeconds);
+    return sendError(reply, error.code, error.message);
+  }
   if (error.validation) return sendError(reply, 'VALIDATION_ERROR', validationMessage(error.validation as ValidationIssue[], error.validationContext ?? 'request'));
   const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
   if (known) return sendError(reply, known[0], known[1]);
@@ -90,13 +93,20 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): Fa
   return sendError(reply, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
 }
 
+/** SPEC §5's answers for a site or key that is not the account's: 403, whether the id exists elsewhere or not at all. */
+const REST_NOT_FOUND: Record<NonNullable<ErrorDetails['missing']>, [ErrorCode, string]> = {
+  site: ['SITE_NOT_FOUND', 'Site not found'],
+  api_key: ['KEY_NOT_FOUND', 'API key not found'],
+};
+
 /**
- * Re-labels a core NOT_FOUND as a route's own code (SPEC §5: 403 SITE_NOT_FOUND,
- * KEY_NOT_FOUND), so another account's id and a missing one answer alike.
+ * The error handler of the REST API's scope: a site or key not found becomes its 403
+ * SITE_NOT_FOUND / KEY_NOT_FOUND for every route at once, so none can forget it. Every error
+ * then goes on to the app's handler.
  */
-export function notFoundAs(code: ErrorCode, message: string): (error: unknown) => never {
-  return (error) => {
-    if (error instanceof KeygateError && error.code === 'NOT_FOUND') throw new KeygateError(code, message);
-    throw error;
-  };
+export function relabelNotFound(error: FastifyError): never {
+  const missing = error instanceof KeygateError && error.code === 'NOT_FOUND' ? error.details.missing : undefined;
+  if (missing === undefined) throw error;
+  const [code, message] = REST_NOT_FOUND[missing];
+  throw new KeygateError(code, message);
 }

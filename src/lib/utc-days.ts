@@ -26,6 +26,11 @@ export function monthOf(ms: number): { from: number; to: number } {
   return { from: dayOf(first), to: dayOf(next) - 1 };
 }
 
+/** The ISO 8601 text of an instant, in UTC to the millisecond: how every answer writes a time. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestKeyList, RestKeyRevoked } from '../../src/http/responses.js';
 import { hashApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { expectError } from './expect-error.js';
@@ -21,11 +22,11 @@ describe('GET /api/v1/api-keys', () => {
     const expiresAt = server.clock.now() + 30 * DAY;
     const staging = await server.newKey(account, { name: 'Staging', category: 'staging', mode: 'test', expiresAt });
     server.clock.advance(5000);
-    const { status, body, text } = await server.call('/api/v1/api-keys', { key: caller.secret });
+    const { status, body, text } = await server.call<RestKeyList>('/api/v1/api-keys', { key: caller.secret });
 
     expect(status).toBe(200);
     expect(Object.keys(body)).toEqual(['api_keys']);
-    const byId = new Map(body.api_keys.map((entry: { id: string }) => [entry.id, entry]));
+    const byId = new Map(body.api_keys.map((entry) => [entry.id, entry]));
     expect(byId.get(caller.key.id)).toEqual({
       id: caller.key.id,
       name: 'Production Server',
@@ -65,8 +66,8 @@ describe('GET /api/v1/api-keys', () => {
     const inactive = await server.newKey(account);
     await server.services.keys.revokeKey(revoked.key.id, 'operator');
     await server.services.keys.deactivateKey(inactive.key.id, 'operator');
-    const { body } = await server.call('/api/v1/api-keys', { key: caller.secret });
-    expect(body.api_keys.map((entry: { id: string; active: boolean }) => [entry.id, entry.active]).sort()).toEqual(
+    const { body } = await server.call<RestKeyList>('/api/v1/api-keys', { key: caller.secret });
+    expect(body.api_keys.map((entry) => [entry.id, entry.active]).sort()).toEqual(
       [
         [caller.key.id, true],
         [inactive.key.id, false],
@@ -82,18 +83,18 @@ describe('DELETE /api/v1/api-keys/:id', () => {
     const target = await server.newKey(account);
     expect((await server.call('/api/v1/sites', { key: target.secret })).status).toBe(200);
 
-    const { status, body } = await server.call(`/api/v1/api-keys/${target.key.id}`, { key: caller.secret, method: 'DELETE' });
+    const { status, body } = await server.call<RestKeyRevoked>(`/api/v1/api-keys/${target.key.id}`, { key: caller.secret, method: 'DELETE' });
     expect(status).toBe(200);
     expect(body).toEqual({ id: target.key.id, revoked: true });
     expectError(await server.call('/api/v1/sites', { key: target.secret }), 401, 'INVALID_KEY', 'Invalid API Key');
-    const listed = await server.call('/api/v1/api-keys', { key: caller.secret });
-    expect(listed.body.api_keys.map((entry: { id: string }) => entry.id)).toEqual([caller.key.id]);
+    const listed = await server.call<RestKeyList>('/api/v1/api-keys', { key: caller.secret });
+    expect(listed.body.api_keys.map((entry) => entry.id)).toEqual([caller.key.id]);
   });
 
   it('lets a key revoke itself', async () => {
     const account = await server.newAccount();
     const self = await server.newKey(account);
-    const { status, body } = await server.call(`/api/v1/api-keys/${self.key.id}`, { key: self.secret, method: 'DELETE' });
+    const { status, body } = await server.call<RestKeyRevoked>(`/api/v1/api-keys/${self.key.id}`, { key: self.secret, method: 'DELETE' });
     expect(status).toBe(200);
     expect(body).toEqual({ id: self.key.id, revoked: true });
     expectError(await server.call('/api/v1/sites', { key: self.secret }), 401, 'INVALID_KEY', 'Invalid API Key');
@@ -112,10 +113,10 @@ describe('a test-mode key', () => {
   it('reads with "livemode": false', async () => {
     const account = await server.newAccount();
     const test = await server.newKey(account, { mode: 'test' });
-    const keys = await server.call('/api/v1/api-keys', { key: test.secret });
+    const keys = await server.call<RestKeyList>('/api/v1/api-keys', { key: test.secret });
     expect(keys.status).toBe(200);
     expect(keys.body.livemode).toBe(false);
-    expect(keys.body.api_keys.map((entry: { id: string }) => entry.id)).toEqual([test.key.id]);
+    expect(keys.body.api_keys.map((entry) => entry.id)).toEqual([test.key.id]);
     const sites = await server.call('/api/v1/sites', { key: test.secret });
     expect(sites.body).toEqual({ sites: [], livemode: false });
   });
@@ -147,7 +148,7 @@ describe('a test-mode key', () => {
 describe('live responses', () => {
   it('carry no livemode field', async () => {
     const { secret } = await server.newKey(await server.newAccount());
-    const { body } = await server.call('/api/v1/api-keys', { key: secret });
+    const { body } = await server.call<RestKeyList>('/api/v1/api-keys', { key: secret });
     expect(body).not.toHaveProperty('livemode');
   });
 });

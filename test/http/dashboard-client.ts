@@ -1,3 +1,4 @@
+import type { SessionView } from '../../src/http/responses.js';
 import type { CallResult, TestServer } from '../harness.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -9,7 +10,7 @@ export interface DashboardClient {
   accountId: string;
   email: string;
   /** A same-origin JSON request with the session cookie; `headers` are added last. */
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult>;
+  request<Body = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult<Body>>;
 }
 
 let signUps = 0;
@@ -21,8 +22,8 @@ export function sessionCookieOf(result: CallResult): string | undefined {
 }
 
 /** The same-origin JSON request of the SPA: Origin of the server, and the cookie if any. */
-export function dashboardCall(server: TestServer, cookie: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return server.call(`/dashboard/api${path}`, {
+export function dashboardCall<Body = any>(server: TestServer, cookie: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return server.call<Body>(`/dashboard/api${path}`, {
     method,
     headers: {
       origin: server.url,
@@ -36,7 +37,7 @@ export function dashboardCall(server: TestServer, cookie: string | undefined, me
 
 /** Signs up a new account through the dashboard API. */
 export async function signUp(server: TestServer, email = `dash${++signUps}-${process.pid}-${Date.now()}@example.com`): Promise<DashboardClient> {
-  const result = await dashboardCall(server, undefined, 'POST', '/signup', { email, password: PASSWORD });
+  const result = await dashboardCall<SessionView>(server, undefined, 'POST', '/signup', { email, password: PASSWORD });
   if (result.status !== 201) throw new Error(`sign-up failed: ${result.text}`);
   const cookie = sessionCookieOf(result)!;
   return {
@@ -44,6 +45,6 @@ export async function signUp(server: TestServer, email = `dash${++signUps}-${pro
     userId: result.body.user.id,
     accountId: result.body.account.id,
     email,
-    request: (method, path, body, headers) => dashboardCall(server, cookie, method, path, body, headers),
+    request: <Body>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => dashboardCall<Body>(server, cookie, method, path, body, headers),
   };
 }

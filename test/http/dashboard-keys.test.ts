@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import type { AuditPageAnswer, IssuedKeyAnswer, KeyListAnswer } from '../../src/http/responses.js';
 import { serverTest } from '../fixtures.js';
 import { type DashboardClient, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
@@ -19,16 +20,21 @@ const test = serverTest({ plans: { roomy: { max_keys: 20 } } })
     return issued;
   })
   .extend('create', ({ issued }) => async (client: DashboardClient, body: Record<string, unknown> = {}) => {
-    const result = await client.request('POST', '/keys', { name: `key ${++names}`, ...body });
+    const result = await client.request<IssuedKeyAnswer>('POST', '/keys', { name: `key ${++names}`, ...body });
     expect(result.status, result.text).toBe(201);
     issued.push(result.body.secret);
-    return result.body as { key: any; secret: string };
+    return result.body;
   });
 test.override('owner', async ({ server }) => {
   const owner = await signUp(server);
   await server.services.accounts.setPlan(owner.accountId, 'roomy');
   return owner;
 });
+
+/** The keys the dashboard lists (`?include=revoked` too, when asked). */
+async function listedKeys(client: DashboardClient, query = ''): Promise<KeyListAnswer['keys']> {
+  return (await client.request<KeyListAnswer>('GET', `/keys${query}`)).body.keys;
+}
 
 describe('creating a key', () => {
   test('returns every setting and the secret once; the list never shows the secret', async ({ server, owner, create }) => {
@@ -62,11 +68,11 @@ describe('creating a key', () => {
       leak: null,
       live_tokens: 0,
     });
-    const list = await owner.request('GET', '/keys');
+    const list = await owner.request<KeyListAnswer>('GET', '/keys');
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(secret);
     expect(list.text).not.toContain(secret.slice(8, 34));
-    expect(list.body.keys.find((listed: any) => listed.id === key.id)).toEqual(key);
+    expect(list.body.keys.find((listed) => listed.id === key.id)).toEqual(key);
   });
 
   test('defaults to a live production key without quotas or restrictions', async ({ owner, create }) => {
@@ -136,8 +142,8 @@ describe('the audit entry of an edit', () => {
     expect(same.body.key.expires_at).toBe(expiresAt);
     const renamed = await owner.request('PATCH', `/keys/${key.id}`, { ...everything, name: `${key.name} renamed`, quotas: { daily: 6 } });
     expect(renamed.status, renamed.text).toBe(200);
-    const entries = (await owner.request('GET', '/audit?limit=200')).body.entries.filter((entry: any) => entry.target_id === key.id);
-    expect(entries.map((entry: any) => [entry.action, entry.details.fields])).toEqual([
+    const entries = (await owner.request<AuditPageAnswer>('GET', '/audit?limit=200')).body.entries.filter((entry) => entry.target_id === key.id);
+    expect(entries.map((entry) => [entry.action, (entry.details as { fields?: string[] }).fields])).toEqual([
       ['key.updated', ['name', 'quotas']],
       ['key.created', undefined],
     ]);
@@ -158,8 +164,8 @@ describe('key lifecycle', () => {
   test('shows an expired key as expired', async ({ server, owner, create }) => {
     const { key } = await create(owner, { expires_at: new Date(server.clock.now() + 1000).toISOString() });
     server.clock.advance(1000);
-    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
-    expect(listed.status).toBe('expired');
+    const listed = (await listedKeys(owner)).find((k) => k.id === key.id);
+    expect(listed?.status).toBe('expired');
   });
 
   test('revokes for good: gone from the list unless include=revoked, and 404 afterwards', async ({ server, owner, create }) => {
@@ -167,9 +173,8 @@ describe('key lifecycle', () => {
     const revoked = await owner.request('POST', `/keys/${key.id}/revoke`);
     expect(revoked.body.key).toMatchObject({ status: 'revoked', revoked_at: new Date(server.clock.now()).toISOString() });
     expectError(await server.call('/api/v1/sites', { key: secret }), 401, 'INVALID_KEY');
-    expect((await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id)).not.toContain(key.id);
-    const all = await owner.request('GET', '/keys?include=revoked');
-    expect(all.body.keys.find((k: any) => k.id === key.id)).toMatchObject({ status: 'revoked' });
+    expect((await listedKeys(owner)).map((k) => k.id)).not.toContain(key.id);
+    expect((await listedKeys(owner, '?include=revoked')).find((k) => k.id === key.id)).toMatchObject({ status: 'revoked' });
     expectError(await owner.request('POST', `/keys/${key.id}/reactivate`), 404, 'NOT_FOUND', 'API key not found');
   });
 
@@ -181,7 +186,7 @@ describe('key lifecycle', () => {
     issued.push(result.body.secret);
     expect(result.body.key).toMatchObject({ name: 'Rotor (rotated)', quotas: { monthly: 50 }, status: 'active' });
     expect(result.body.previous).toMatchObject({ id: key.id, status: 'rotating' });
-    const ids = (await owner.request('GET', '/keys')).body.keys.map((k: any) => k.id);
+    const ids = (await listedKeys(owner)).map((k) => k.id);
     expect(ids).toEqual(expect.arrayContaining([key.id, result.body.key.id]));
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
     server.clock.advance(60_000);
@@ -191,14 +196,14 @@ describe('key lifecycle', () => {
 
   test('keeps a free account within its 3 keys however it rotates: no second turn of a key in grace, no chain of graces', async ({ server, create }) => {
     const client = await signUp(server);
-    const keys = [];
+    const keys: IssuedKeyAnswer['key'][] = [];
     for (let i = 0; i < 3; i++) keys.push((await create(client)).key);
     const week = { grace_seconds: 604_800 };
-    const first = await client.request('POST', `/keys/${keys[0].id}/rotate`, week);
+    const first = await client.request('POST', `/keys/${keys[0]!.id}/rotate`, week);
     expect(first.status, first.text).toBe(201);
-    expectError(await client.request('POST', `/keys/${keys[0].id}/rotate`, week), 400, 'VALIDATION_ERROR', /^key: .* is in the grace period of a rotation until /);
+    expectError(await client.request('POST', `/keys/${keys[0]!.id}/rotate`, week), 400, 'VALIDATION_ERROR', /^key: .* is in the grace period of a rotation until /);
     expectError(await client.request('POST', `/keys/${first.body.key.id}/rotate`, week), 403, 'PLAN_LIMIT', /keys in a rotation's grace period count/);
-    expectError(await client.request('POST', `/keys/${keys[1].id}/rotate`, week), 403, 'PLAN_LIMIT');
+    expectError(await client.request('POST', `/keys/${keys[1]!.id}/rotate`, week), 403, 'PLAN_LIMIT');
     const listed = await client.request('GET', '/keys');
     expect(listed.body.limit).toEqual({ max_keys: 3, used: 4 });
   });
@@ -220,7 +225,7 @@ describe('key lifecycle', () => {
     const deleted = await owner.request('DELETE', `/keys/${unused.key.id}`);
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
-    expect((await owner.request('GET', '/keys?include=revoked')).body.keys.map((k: any) => k.id)).not.toContain(unused.key.id);
+    expect((await listedKeys(owner, '?include=revoked')).map((k) => k.id)).not.toContain(unused.key.id);
     const used = await create(owner);
     await server.call('/api/v1/sites', { key: used.secret });
     expectError(await owner.request('DELETE', `/keys/${used.key.id}`), 409, 'KEY_USED', /deactivate/);
@@ -229,8 +234,8 @@ describe('key lifecycle', () => {
   test('counts quota use from the requests the limiter counted', async ({ server, owner, create }) => {
     const { key, secret } = await create(owner, { quotas: { total: 10, daily: 3, weekly: 8 } });
     for (let i = 0; i < 4; i++) await server.call('/api/v1/sites', { key: secret });
-    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
-    expect(listed.quota_use).toEqual({ total: 3, daily: 3, weekly: 3 });
+    const listed = (await listedKeys(owner)).find((k) => k.id === key.id);
+    expect(listed?.quota_use).toEqual({ total: 3, daily: 3, weekly: 3 });
   });
 });
 
@@ -255,7 +260,7 @@ describe('another account', () => {
       ['POST', '/keys/key_0000000000000000/revoke'],
     ];
     for (const [method, path, body] of attempts) expectError(await other.request(method, path, body), 404, 'NOT_FOUND', 'API key not found');
-    const listed = (await owner.request('GET', '/keys')).body.keys.find((k: any) => k.id === key.id);
+    const listed = (await listedKeys(owner)).find((k) => k.id === key.id);
     expect(listed).toMatchObject({ name: key.name, status: 'active' });
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
   });

@@ -47,7 +47,7 @@ const stored = async (id: string): Promise<ApiKey> => (await server.services.sto
 
 async function auditOf(keyId: string) {
   const { entries } = await server.services.audit.page(account, undefined, 100);
-  return entries.filter((entry) => entry.target_id === keyId).map(({ action, details }) => ({ action, details }));
+  return entries.filter((entry) => entry.targetId === keyId).map(({ action, details }) => ({ action, details }));
 }
 
 let ips = 0;

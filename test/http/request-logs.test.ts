@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requestLogView } from '../../src/core/request-logs.js';
+import { requestLogView } from '../../src/http/views.js';
 import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { MONTH_COUNTS_FRESHNESS_MS } from '../../src/core/month-counts.js';
+import type { RestSiteList, SiteView } from '../../src/http/responses.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { collectHit } from './collect-hit.js';
 
@@ -16,8 +17,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function listed(secret: string): Promise<Array<{ id: string; domain: string; events_this_month: number }>> {
-  const { status, body } = await server.call('/api/v1/sites', { key: secret });
+async function listed(secret: string): Promise<SiteView[]> {
+  const { status, body } = await server.call<RestSiteList>('/api/v1/sites', { key: secret });
   expect(status).toBe(200);
   return body.sites;
 }
@@ -27,13 +28,13 @@ describe('GET /api/v1/sites', () => {
     const account = await server.newAccount();
     const site = await server.services.sites.createSite(account, 'example.com');
     const { secret } = await server.newKey(account);
-    const { status, body } = await server.call('/api/v1/sites', { key: secret });
+    const { status, body } = await server.call<RestSiteList>('/api/v1/sites', { key: secret });
     expect(status).toBe(200);
     expect(body).toEqual({
       sites: [{ id: site.id, domain: 'example.com', key: site.siteKey, events_this_month: 0, created_at: new Date(site.createdAt).toISOString() }],
     });
-    expect(body.sites[0].created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    expect(Object.keys(body.sites[0])).toEqual(['id', 'domain', 'key', 'events_this_month', 'created_at']);
+    expect(body.sites[0]!.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Object.keys(body.sites[0]!)).toEqual(['id', 'domain', 'key', 'events_this_month', 'created_at']);
   });
 
   it('shows a site created by the CLI or deleted elsewhere on the very next request', async () => {

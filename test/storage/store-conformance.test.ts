@@ -484,9 +484,16 @@ describe.each(BACKENDS)('$name store', (backend) => {
 
     it('prunes by the retention of each plan', async () => {
       await store.requestLogs.append([logEntry('req_1', NOW - 10 * DAY_MS), logEntry('req_2', NOW - DAY_MS), logEntry('req_3', NOW)]);
-      expect(await store.requestLogs.prune(new Map([['pro', 1]]), NOW)).toBe(0);
-      expect(await store.requestLogs.prune(new Map([['free', 7]]), NOW)).toBe(1);
+      expect(await store.requestLogs.prune({ byPlan: new Map([['pro', 1], ['free', null]]), otherwise: 1 }, NOW)).toBe(0);
+      expect(await store.requestLogs.prune({ byPlan: new Map([['free', 7]]), otherwise: null }, NOW)).toBe(1);
       expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(2);
+    });
+
+    it('prunes the accounts on a plan it was not given by the retention for those', async () => {
+      await store.requestLogs.append([logEntry('req_1', NOW - 10 * DAY_MS), logEntry('req_2', NOW - DAY_MS), logEntry('req_3', NOW)]);
+      expect(await store.requestLogs.prune({ byPlan: new Map([['pro', 1]]), otherwise: null }, NOW)).toBe(0);
+      expect(await store.requestLogs.prune({ byPlan: new Map([['pro', 1]]), otherwise: 7 }, NOW)).toBe(1);
+      expect(await store.requestLogs.prune({ byPlan: new Map(), otherwise: 0 }, NOW)).toBe(1);
     });
 
     it('keeps the usage that accepted requests imply: all-time total, minutes and recent times', async () => {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Millis } from '../../core/model.js';
-import type { DayCount, DayRange, EventDimension, EventStore, TrackedEvent } from '../../core/ports.js';
+import type { DayCount, DayRange, Millis } from '../../core/model.js';
+import type { EventDimension, EventStore, TrackedEvent } from '../../core/ports.js';
 import { dayOf } from '../../lib/utc-days.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { inLockOrder } from './lock-order.js';

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { KeyMode } from '../../lib/key-format.js';
 import type { Millis } from '../../core/model.js';
-import type { DailyRequests, LoggedRequest, Position, RequestAuth, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
+import type { DailyRequests, LogRetention, LoggedRequest, Position, RequestAuth, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { DAY_MS } from '../../lib/utc-days.js';
@@ -223,26 +223,37 @@ export class SqlRequestLogStore implements RequestLogStore {
     return rows.map((row) => ({ day: Number(row.day), requests: Number(row.requests), errors: Number(row.errors) }));
   }
 
-  async prune(retentionDaysByPlan: ReadonlyMap<string, number>, now: Millis): Promise<number> {
+  async prune({ byPlan, otherwise }: LogRetention, now: Millis): Promise<number> {
+    const listed = [...byPlan.keys()];
     let deleted = 0;
-    for (const [plan, days] of retentionDaysByPlan) {
-      deleted += await deleteInSlices(async () => {
-        const result = await this.db
-          .deleteFrom('request_logs')
-          .where('seq', 'in', (eb) =>
-            eb
-              .selectFrom('request_logs')
-              .select('seq')
-              .where('time', '<', now - days * 86_400_000)
-              .where('account_id', 'in', eb.selectFrom('accounts').select('id').where('plan', '=', plan))
-              .limit(PRUNE_SLICE),
-          )
-          .executeTakeFirst();
-        return Number(result.numDeletedRows);
-      });
+    for (const [plan, days] of byPlan) if (days !== null) deleted += await this.pruneAccounts(days, now, (accounts) => accounts.where('plan', '=', plan));
+    if (otherwise !== null) {
+      deleted += await this.pruneAccounts(otherwise, now, (accounts) => (listed.length === 0 ? accounts : accounts.where('plan', 'not in', listed)));
     }
     await this.db.deleteFrom('key_usage').where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS)).execute();
     return deleted;
+  }
+
+  /** Deletes, a slice at a time, the entries older than `days` of the accounts `plans` picks. */
+  private pruneAccounts(
+    days: number,
+    now: Millis,
+    plans: (accounts: SelectQueryBuilder<Database, 'accounts', { id: string }>) => SelectQueryBuilder<Database, 'accounts', { id: string }>,
+  ): Promise<number> {
+    return deleteInSlices(async () => {
+      const result = await this.db
+        .deleteFrom('request_logs')
+        .where('seq', 'in', (eb) =>
+          eb
+            .selectFrom('request_logs')
+            .select('seq')
+            .where('time', '<', now - days * DAY_MS)
+            .where('account_id', 'in', plans(eb.selectFrom('accounts').select('id')))
+            .limit(PRUNE_SLICE),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
   }
 
   async keyUsage(keyId: string, since: Millis, recentSince: Millis) {

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { isoTime } from '../../core/views.js';
+import { PasswordChangedAnswer, SessionListAnswer, SessionsEndedAnswer } from '../responses.js';
+import { sessionInfoView } from '../views.js';
 import { sessionCookie } from './session.js';
 
 const PasswordBody = Type.Object(
@@ -17,21 +18,16 @@ function thisSession(request: FastifyRequest): string {
 
 /** The Account page: change the password, list the signed-in sessions, sign out of the others. */
 export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get('/sessions', async (request) => {
+  app.get('/sessions', { schema: { response: { 200: SessionListAnswer } } }, async (request) => {
     const sessions = await services.sessions.listSessions(request.owner, thisSession(request));
-    return {
-      sessions: sessions.map((session) => ({
-        current: session.current,
-        created_at: isoTime(session.createdAt),
-        last_seen_at: isoTime(session.lastSeenAt),
-        expires_at: isoTime(session.expiresAt),
-      })),
-    };
+    return { sessions: sessions.map(sessionInfoView) };
   });
 
-  app.post('/sessions/end-others', async (request) => ({ ended: await services.sessions.endOtherSessions(request.owner, thisSession(request)) }));
+  app.post('/sessions/end-others', { schema: { response: { 200: SessionsEndedAnswer } } }, async (request) => ({
+    ended: await services.sessions.endOtherSessions(request.owner, thisSession(request)),
+  }));
 
-  app.post('/password', { schema: { body: PasswordBody } }, async (request) => {
+  app.post('/password', { schema: { body: PasswordBody, response: { 200: PasswordChangedAnswer } } }, async (request) => {
     const { current_password: current, new_password: next } = request.body;
     return { sessions_ended: await services.sessions.changePassword(request.owner, thisSession(request), { current, next }, request.clientIp) };
   });

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { MAX_GRACE_SECONDS, parseExpiry, type KeySettings } from '../../core/api-keys.js';
+import { MAX_GRACE_SECONDS, parseExpiry, STANDARD_CATEGORIES, type KeySettings } from '../../core/api-keys.js';
 import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Quotas } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
-import { dashboardKeyView } from '../../core/views.js';
+import { IssuedKeyAnswer, KeyAnswer, KeyListAnswer, noContent, RotatedKeyAnswer, TokensRevokedAnswer } from '../responses.js';
 import { IdParams } from '../schemas.js';
+import { dashboardKeyView } from '../views.js';
 import { actingUser } from './session.js';
 
 const Quota = Type.Union([Type.Integer(), Type.Null()]);
@@ -62,10 +63,10 @@ function settings(body: Static<typeof SettingsBody>): Partial<KeySettings> {
 export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const view = async (key: ApiKey) => {
     const [quotaUse, liveTokens] = await Promise.all([services.keys.quotaUse(key), services.accessTokens.countLive(key.id)]);
-    return { ...dashboardKeyView(key, quotaUse, services.clock.now()), live_tokens: liveTokens };
+    return dashboardKeyView(key, { quotaUse, liveTokens }, services.clock.now());
   };
 
-  app.get('/keys', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get('/keys', { schema: { querystring: ListQuery, response: { 200: KeyListAnswer } } }, async (request) => {
     const accountId = request.owner.account.id;
     // Keys revoked as leaked stay listed, flagged, until a user dismisses the flag.
     const keys = await services.keys.listKeys(accountId, { includeRevoked: request.query.include === 'revoked', includeFlagged: true });
@@ -75,16 +76,17 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       keys: await Promise.all(keys.map(view)),
       limit: { max_keys: plan.maxKeys, used: keys.filter((key) => !isRevoked(key, now)).length },
       prefixes: services.keys.prefixes(),
+      categories: [...STANDARD_CATEGORIES],
     };
   });
 
-  app.post('/keys', { schema: { body: CreateBody } }, async (request, reply) => {
+  app.post('/keys', { schema: { body: CreateBody, response: { 201: IssuedKeyAnswer } } }, async (request, reply) => {
     const { actor } = actingUser(request);
     const issued = await services.keys.createKey(request.owner.account.id, { mode: request.body.mode, ...settings(request.body), name: request.body.name }, actor);
     return reply.code(201).send({ key: await view(issued.key), secret: issued.secret });
   });
 
-  app.patch('/keys/:id', { schema: { params: IdParams, body: SettingsBody } }, async (request) => {
+  app.patch('/keys/:id', { schema: { params: IdParams, body: SettingsBody, response: { 200: KeyAnswer } } }, async (request) => {
     const { actor, scope } = actingUser(request);
     return { key: await view(await services.keys.updateKey(request.params.id, scope, settings(request.body), actor)) };
   });
@@ -95,7 +97,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     ['revoke', 'revokeKey'],
     ['dismiss-leak', 'dismissLeak'],
   ] as const) {
-    app.post(`/keys/:id/${action}`, { schema: { params: IdParams } }, async (request) => {
+    app.post(`/keys/:id/${action}`, { schema: { params: IdParams, response: { 200: KeyAnswer } } }, async (request) => {
       const { actor, scope } = actingUser(request);
       return { key: await view(await services.keys[method](request.params.id, scope, actor)) };
     });
@@ -104,7 +106,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.post(
     '/keys/:id/rotate',
     // Every field is optional, so a bodiless POST means "rotate now, default name".
-    { schema: { params: IdParams, body: RotateBody }, preValidation: async (request) => { request.body ??= {}; } },
+    { schema: { params: IdParams, body: RotateBody, response: { 201: RotatedKeyAnswer } }, preValidation: async (request) => { request.body ??= {}; } },
     async (request, reply) => {
       const { actor, scope } = actingUser(request);
       const { grace_seconds: graceSeconds, name } = request.body;
@@ -115,13 +117,13 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   );
 
   // Every OAuth access token of the key dies at once; the key itself keeps working.
-  app.post('/keys/:id/revoke-tokens', { schema: { params: IdParams } }, async (request) => {
+  app.post('/keys/:id/revoke-tokens', { schema: { params: IdParams, response: { 200: TokensRevokedAnswer } } }, async (request) => {
     const { actor, scope } = actingUser(request);
     const revoked = await services.accessTokens.revokeAllOfKey(request.params.id, scope, actor);
     return { key: await view(await services.keys.getKey(request.params.id, scope)), revoked_tokens: revoked };
   });
 
-  app.delete('/keys/:id', { schema: { params: IdParams } }, async (request, reply) => {
+  app.delete('/keys/:id', { schema: { params: IdParams, response: { 204: noContent() } } }, async (request, reply) => {
     const { actor, scope } = actingUser(request);
     await services.keys.deleteKey(request.params.id, scope, actor);
     return reply.code(204).send();

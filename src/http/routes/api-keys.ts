@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Services } from '../../core/services.js';
-import { keyView } from '../../core/views.js';
+import { keyView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
-import { notFoundAs } from '../errors.js';
-import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams, KeySchema, Livemode } from '../schemas.js';
-
-const asKeyNotFound = notFoundAs('KEY_NOT_FOUND', 'API key not found');
+import { RestKeyList, RestKeyRevoked } from '../responses.js';
+import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams } from '../schemas.js';
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
@@ -16,7 +13,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         summary: 'List the account\'s API keys (never their secrets); revoked keys are left out',
         tags: ['API keys'],
         security: API_KEY_SECURITY,
-        response: { 200: Type.Object({ api_keys: Type.Array(KeySchema), livemode: Livemode }), ...errorResponses(...AUTH_ERRORS) },
+        response: { 200: RestKeyList, ...errorResponses(...AUTH_ERRORS) },
       },
     },
     async (request) => {
@@ -34,7 +31,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
         security: API_KEY_SECURITY,
         params: IdParams,
         response: {
-          200: Type.Object({ id: Type.String(), revoked: Type.Literal(true), livemode: Livemode }),
+          200: RestKeyRevoked,
           ...errorResponses(...AUTH_ERRORS, 'KEY_NOT_FOUND'),
         },
       },
@@ -43,8 +40,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       const scope = { accountId: request.apiKey.accountId };
       const key =
         request.apiKey.mode === 'test'
-          ? await services.keys.getKey(request.params.id, scope).catch(asKeyNotFound)
-          : await services.keys.revokeKey(request.params.id, scope, { apiKeyId: request.apiKey.id }).catch(asKeyNotFound);
+          ? await services.keys.getKey(request.params.id, scope)
+          : await services.keys.revokeKey(request.params.id, scope, { apiKeyId: request.apiKey.id });
       return inMode(request, { id: key.id, revoked: true as const });
     },
   );

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { KeygateError } from '../../core/errors.js';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
 import { openCors } from '../open-cors.js';
+import { noContent } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 /** SPEC §6: a hit's body is at most 8 KiB. */
@@ -39,15 +39,11 @@ export const collectRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         tags: ['Tracking'],
         consumes: ['application/json', 'text/plain'],
         body: CollectBody,
-        response: { ...errorResponses('VALIDATION_ERROR', 'INVALID_SITE_KEY', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL') },
+        response: { 202: noContent('Committed'), ...errorResponses('VALIDATION_ERROR', 'INVALID_SITE_KEY', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL') },
       },
     },
     async (request, reply) => {
-      await services.events.collect(request.body, { ip: request.clientIp, userAgent: request.headers['user-agent'] }).catch((error: unknown) => {
-        // Both limits are per second: a slot frees within one.
-        if (error instanceof KeygateError && error.code === 'RATE_LIMITED') reply.header('retry-after', 1);
-        throw error;
-      });
+      await services.events.collect(request.body, { ip: request.clientIp, userAgent: request.headers['user-agent'] });
       return reply.code(202).send();
     },
   );

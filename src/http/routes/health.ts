@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { KeygateError } from '../../core/errors.js';
 import type { Services } from '../../core/services.js';
+import { LiveAnswer, ReadyAnswer } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness: the process answers', tags: ['Operation'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { schema: { summary: 'Liveness: the process answers', tags: ['Operation'], response: { 200: LiveAnswer } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -17,7 +17,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       schema: {
         summary: 'Readiness: storage (and Redis, when configured) answers',
         tags: ['Operation'],
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), ...errorResponses('NOT_READY') },
+        response: { 200: ReadyAnswer, ...errorResponses('NOT_READY') },
       },
     },
     async (request) => {

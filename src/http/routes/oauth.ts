@@ -3,6 +3,8 @@ import { Type, type TSchema } from 'typebox';
 import { ACCESS_TOKEN_TTL_SECONDS, type ClientCredentials } from '../../core/access-tokens.js';
 import { IP_BLOCKED_MESSAGE } from '../../core/authenticator.js';
 import type { Services } from '../../core/services.js';
+import { setRetryAfter } from '../errors.js';
+import { noContent, OAuthErrorBody, OAuthMetadataAnswer, OAuthTokenAnswer } from '../responses.js';
 
 /**
  * SPEC §11: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4), token revocation
@@ -26,6 +28,7 @@ class OAuthError extends Error {
     readonly error: string,
     readonly description: string,
     readonly headers: Record<string, string> = {},
+    readonly retryAfterSeconds?: number,
   ) {
     super(description);
   }
@@ -94,7 +97,9 @@ function clientCredentials(request: FastifyRequest<{ Body: FormParams }>): Clien
 }
 
 function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  return reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8').send({ error: error.error, error_description: error.description });
+  if (error.retryAfterSeconds !== undefined) setRetryAfter(reply, error.retryAfterSeconds);
+  const body: OAuthErrorBody = { error: error.error, error_description: error.description };
+  return reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8').send(body);
 }
 
 /** Every failure of these endpoints, the framework's included, in RFC 6749 §5.2's shape. */
@@ -108,9 +113,8 @@ function handleOAuthError(error: FastifyError, request: FastifyRequest, reply: F
   return sendOAuthError(reply, new OAuthError(500, 'server_error', 'Internal server error'));
 }
 
-const OAuthErrorSchema = Type.Object({ error: Type.String(), error_description: Type.String() });
 const errors = (described: Record<number, string>): Record<number, TSchema> =>
-  Object.fromEntries(Object.entries(described).map(([status, description]) => [status, { ...OAuthErrorSchema, description }]));
+  Object.fromEntries(Object.entries(described).map(([status, description]) => [status, { ...OAuthErrorBody, description }]));
 const CLIENT_FIELDS = {
   client_id: Type.Optional(Type.String({ description: 'The API key\'s id (client_secret_post; or send HTTP Basic)', examples: ['key_0123456789abcdef'] })),
   client_secret: Type.Optional(Type.String({ description: 'The API key itself (client_secret_post; or send HTTP Basic)' })),
@@ -130,16 +134,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
         summary: 'OAuth 2.0 authorization-server metadata (RFC 8414)',
         tags: ['OAuth 2.0'],
         response: {
-          200: Type.Object({
-            issuer: Type.String(),
-            token_endpoint: Type.String(),
-            revocation_endpoint: Type.String(),
-            grant_types_supported: Type.Array(Type.String()),
-            response_types_supported: Type.Array(Type.String()),
-            token_endpoint_auth_methods_supported: Type.Array(Type.String()),
-            revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
-            service_documentation: Type.String(),
-          }),
+          200: OAuthMetadataAnswer,
         },
       },
     },
@@ -183,7 +178,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
           consumes: [FORM],
           body: Type.Object({ grant_type: Type.Optional(Type.String({ examples: ['client_credentials'] })), ...CLIENT_FIELDS, scope: Type.Optional(Type.String()) }),
           response: {
-            200: Type.Object({ access_token: Type.String({ examples: ['at_…'] }), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() }),
+            200: OAuthTokenAnswer,
             ...errors({
               400: 'invalid_request, unsupported_grant_type, invalid_scope',
               401: 'invalid_client',
@@ -203,9 +198,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
         const issued = await services.accessTokens.issue(credentials, request.clientIp);
         if (issued.ok) return reply.send({ access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn });
         if (issued.code === 'INVALID_CLIENT') throw invalidClient();
-        throw new OAuthError(429, 'RATE_LIMITED', `Too many tokens: this key may obtain ${issued.perMinute} tokens per minute`, {
-          'retry-after': String(issued.retryAfterSeconds),
-        });
+        throw new OAuthError(429, 'RATE_LIMITED', `Too many tokens: this key may obtain ${issued.perMinute} tokens per minute`, {}, issued.retryAfterSeconds);
       },
     );
 
@@ -218,7 +211,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
           tags: ['OAuth 2.0'],
           consumes: [FORM],
           body: Type.Object({ token: Type.Optional(Type.String()), token_type_hint: Type.Optional(Type.String()), ...CLIENT_FIELDS }),
-          response: { 200: Type.Null({ description: 'Revoked, or nothing to revoke' }), ...errors({ 400: 'invalid_request', 401: 'invalid_client', 403: 'IP_BLOCKED' }) },
+          response: { 200: noContent('Revoked, or nothing to revoke'), ...errors({ 400: 'invalid_request', 401: 'invalid_client', 403: 'IP_BLOCKED' }) },
         },
       },
       async (request, reply) => {

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { MAX_URL_LENGTH } from '../../core/events.js';
 import type { Services } from '../../core/services.js';
 import { openCors } from '../open-cors.js';
+import { LeakReportAnswer } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 const ReportBody = Type.Object(
@@ -26,18 +27,15 @@ export const reportLeakRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
     '/keys/report-leak',
     {
       // Before the body is read, so every attempt counts, well-formed or not.
-      onRequest: async (request, reply) => {
-        await services.leaks.admitReporter(request.clientIp).catch((error: unknown) => {
-          reply.header('retry-after', 60);
-          throw error;
-        });
+      onRequest: async (request) => {
+        await services.leaks.admitReporter(request.clientIp);
       },
       schema: {
         summary: 'Report an API key found in public: a key of this server is revoked at once; the answer is the same for any key',
         tags: ['Leaked keys'],
         body: ReportBody,
         response: {
-          202: Type.Object({ received: Type.Literal(true) }),
+          202: LeakReportAnswer,
           ...errorResponses('VALIDATION_ERROR', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'INTERNAL'),
         },
       },

@@ -4,6 +4,7 @@ import { Compile } from 'typebox/compile';
 import { invalid, KeygateError } from '../../core/errors.js';
 import type { ScannerName, Services } from '../../core/services.js';
 import { validationMessage } from '../errors.js';
+import { noContent, ScanLabelsAnswer } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 const ScannedToken = Type.Object({
@@ -14,14 +15,6 @@ const ScannedToken = Type.Object({
 });
 const ScannedBatch = Type.Array(ScannedToken);
 const checkBatch = Compile(ScannedBatch);
-
-const Labels = Type.Array(
-  Type.Object({
-    token_hash: Type.String({ description: 'Hex SHA-256 of the token' }),
-    token_type: Type.String(),
-    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]),
-  }),
-);
 
 const SignatureHeaders = (host: string) =>
   Type.Object({
@@ -71,7 +64,7 @@ export const secretScanningRoutes: FastifyPluginAsyncTypebox<{ services: Service
           consumes: ['application/json'],
           headers: SignatureHeaders(host),
           response: {
-            ...(host === 'github' ? { 200: Labels } : { 204: Type.Null({ description: 'Received' }) }),
+            ...(host === 'github' ? { 200: ScanLabelsAnswer } : { 204: noContent('Received') }),
             ...errorResponses('INVALID_SIGNATURE', 'VALIDATION_ERROR', 'PAYLOAD_TOO_LARGE', 'INTERNAL'),
           },
         },

@@ -5,8 +5,6 @@ import { Field } from '../../components/field';
 import { utcDay } from '../../components/format';
 import { errorMessage } from '../../use-load';
 
-const CATEGORIES = ['production', 'staging', 'development'];
-
 const QUOTA_LABELS: Record<QuotaPeriod, string> = { total: 'All time', daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' };
 
 const RESTRICTIONS: { field: keyof Restrictions; label: string; hint: string; placeholder: string }[] = [
@@ -36,10 +34,10 @@ interface FormValues {
   restrictions: Record<keyof Restrictions, string>;
 }
 
-function initialValues(key: DashboardKey | undefined): FormValues {
+function initialValues(key: DashboardKey | undefined, defaultCategory: string): FormValues {
   return {
     name: key?.name ?? '',
-    category: key?.category ?? 'production',
+    category: key?.category ?? defaultCategory,
     mode: key?.mode ?? 'live',
     // The UTC day, as the field is read back (end of that UTC day): saving unchanged keeps the expiry.
     expires: key?.expires_at ? key.expires_at.slice(0, 10) : '',
@@ -68,7 +66,7 @@ function endOfUtcDay(day: string): string {
  * The form's values as the API wants them, or what to fix, field by field. An edit sends
  * the expiry only when the field changed, so an old expiry saved at another time of day stays exactly as it was.
  */
-function toInput(values: FormValues, editing: DashboardKey | undefined): { input: KeyInput } | { errors: FieldErrors } {
+function toInput(values: FormValues, editing: DashboardKey | undefined, defaultCategory: string): { input: KeyInput } | { errors: FieldErrors } {
   const errors: FieldErrors = {};
   if (values.name.trim() === '') errors.name = 'Give the key a name, such as "Production server".';
   const quotas: Quotas = {};
@@ -79,13 +77,13 @@ function toInput(values: FormValues, editing: DashboardKey | undefined): { input
     if (!Number.isSafeInteger(cap) || cap < 1) errors[`quotas.${period}`] = 'A whole number of requests, 1 or more.';
     else quotas[period] = cap;
   }
-  const expiryChanged = values.expires !== initialValues(editing).expires;
+  const expiryChanged = values.expires !== initialValues(editing, defaultCategory).expires;
   if (expiryChanged && values.expires !== '' && values.expires < utcDay()) errors.expires_at = 'Choose today or a later day (UTC).';
   if (Object.keys(errors).length > 0) return { errors };
   return {
     input: {
       name: values.name.trim(),
-      category: values.category.trim() || 'production',
+      category: values.category.trim() || defaultCategory,
       mode: values.mode,
       ...(expiryChanged && { expires_at: values.expires === '' ? null : endOfUtcDay(values.expires) }),
       quotas,
@@ -116,15 +114,18 @@ interface KeyFormProps {
   editing?: DashboardKey;
   /** What new keys start with under the deployment's KEY_PREFIX. */
   prefixes: Record<KeyMode, string>;
+  /** The standard categories, the default first, as the server lists them. */
+  categories: string[];
   onSubmit(input: KeyInput): Promise<void>;
   onCancel(): void;
 }
 
 /** Generate New Key and Edit: name, category, mode (new keys only), expiry, quotas, restrictions. */
-export function KeyForm({ editing, prefixes, onSubmit, onCancel }: KeyFormProps) {
+export function KeyForm({ editing, prefixes, categories, onSubmit, onCancel }: KeyFormProps) {
+  const defaultCategory = categories[0] ?? '';
   const id = useId();
   const form = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState(() => initialValues(editing));
+  const [values, setValues] = useState(() => initialValues(editing, defaultCategory));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -143,7 +144,7 @@ export function KeyForm({ editing, prefixes, onSubmit, onCancel }: KeyFormProps)
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
-    const parsed = toInput(values, editing);
+    const parsed = toInput(values, editing, defaultCategory);
     if ('errors' in parsed) {
       setErrors(parsed.errors);
       return;
@@ -169,12 +170,12 @@ export function KeyForm({ editing, prefixes, onSubmit, onCancel }: KeyFormProps)
         <Field label="Name" hint='Unique among your keys, e.g. "Production server".' error={errors.name}>
           {(control) => <input {...control} name="name" maxLength={64} value={values.name} onChange={(event) => setValues({ ...values, name: event.target.value })} />}
         </Field>
-        <Field label="Category" hint="production, staging, development or your own label." error={errors.category}>
+        <Field label="Category" hint={`${categories.join(', ')} or your own label.`} error={errors.category}>
           {(control) => (
             <>
               <input {...control} name="category" list={`${id}-categories`} maxLength={32} value={values.category} onChange={(event) => setValues({ ...values, category: event.target.value })} />
               <datalist id={`${id}-categories`}>
-                {CATEGORIES.map((category) => (
+                {categories.map((category) => (
                   <option key={category} value={category} />
                 ))}
               </datalist>

@@ -326,8 +326,8 @@ export function KeysPage() {
               Rotating a key is still possible.
             </p>
           )}
-          {panel?.kind === 'new' && <KeyForm prefixes={data.prefixes} onSubmit={create} onCancel={closePanel} />}
-          {panel?.kind === 'edit' && <KeyForm key={panel.key.id} editing={panel.key} prefixes={data.prefixes} onSubmit={(input) => update(panel.key, input)} onCancel={closePanel} />}
+          {panel?.kind === 'new' && <KeyForm prefixes={data.prefixes} categories={data.categories} onSubmit={create} onCancel={closePanel} />}
+          {panel?.kind === 'edit' && <KeyForm key={panel.key.id} editing={panel.key} prefixes={data.prefixes} categories={data.categories} onSubmit={(input) => update(panel.key, input)} onCancel={closePanel} />}
 
           <Notice message={notice} />
           <ErrorAlert message={actionError} />

@@ -66,12 +66,15 @@ function filtersOf(params: URLSearchParams, now: number): LogFilters {
   };
 }
 
+/** How a row shows a key deleted since (its name went with it). */
+const DELETED_KEY = 'Deleted key';
+
 /** Everything about one request, as it was logged. */
 function RequestDetails({ row }: { row: LogRow }) {
   const facts: [string, string][] = [
     ['Request id', row.id],
     ['Time', formatDateTimeSeconds(row.time)],
-    ['Key', `${row.key_name} (${row.key_id}), ${row.mode}`],
+    ['Key', `${row.key_name ?? DELETED_KEY} (${row.key_id}), ${row.mode}`],
     ['Endpoint', `${row.method} ${row.path}`],
     ['Route', row.route],
     ['Status', `${row.status}${row.code ? ` ${row.code}` : ''}`],
@@ -278,7 +281,7 @@ export function LogsPage() {
                       <tr>
                         <td data-label="Time (UTC)">{formatDateTimeSeconds(row.time)}</td>
                         <td data-label="Key">
-                          {row.key_name}
+                          {row.key_name ?? DELETED_KEY}
                           {row.mode === 'test' && <span className="badge badge-test">test</span>}
                           {row.auth === 'oauth' && (
                             <span className="badge badge-oauth" title="Authenticated with an OAuth access token of this key">
