@@ -5,16 +5,16 @@
  * to the baseline, so they compare across machines; CPU time per request is the steadier
  * figure when the load generator shares the machine.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import autocannon from 'autocannon';
+import { ensureRedis, freshPostgres, freshRedisPrefix } from '../test/services.js';
 import { collectTarget, INGESTION_ENV, type LoadTarget } from './ingestion.js';
 import { measureVerification } from './verification.js';
-import { ensureRedis, freshPostgres, freshRedisPrefix } from '../test/services.js';
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -50,7 +50,7 @@ async function freePort(): Promise<number> {
 }
 
 function startServer(args: string[], env: Record<string, string>): ChildProcess {
-  const command = pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] as const : [process.execPath, args] as const;
+  const command = pinned ? (['taskset', ['-c', '0', process.execPath, ...args]] as const) : ([process.execPath, args] as const);
   return spawn(command[0], [...command[1]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
@@ -133,7 +133,16 @@ async function startKeygate(
   env: Record<string, string>,
   { webhook = false } = {},
 ): Promise<{ child: ChildProcess; url: string; auth: Record<string, string>; siteKey: string; keyId: string }> {
-  const { account_id: account } = cli(env, 'create-account', '--email', `bench-${Date.now()}@example.com`, '--password', 'bench-Quartz-71-Lantern-Orbit', '--plan', 'bench');
+  const { account_id: account } = cli(
+    env,
+    'create-account',
+    '--email',
+    `bench-${Date.now()}@example.com`,
+    '--password',
+    'bench-Quartz-71-Lantern-Orbit',
+    '--plan',
+    'bench',
+  );
   // An endpoint for every event of the account, on a port nobody listens on: deliveries fail and are retried off the request path.
   if (webhook) cli(env, 'create-webhook', '--account', account!, '--url', 'http://127.0.0.1:9/bench-hook');
   const { key: siteKey } = cli(env, 'create-site', '--account', account!, '--domain', 'bench.example.com');
@@ -179,13 +188,28 @@ try {
   };
   for (let round = 0; round < ROUNDS; round++) {
     runs.baseline.push(await measure('a) bare Fastify route', bare.pid!, { url: `${bareUrl}/api/v1/sites` }));
-    runs.pipeline.push(await measure('b) GET /api/v1/sites, embedded: whole pipeline + logs', embedded.child.pid!, { url: `${embedded.url}/api/v1/sites`, headers: embedded.auth }));
-    runs.webhooked.push(
-      await measure('b2) the same, with a webhook endpoint configured for the account', withWebhook.child.pid!, { url: `${withWebhook.url}/api/v1/sites`, headers: withWebhook.auth }),
+    runs.pipeline.push(
+      await measure('b) GET /api/v1/sites, embedded: whole pipeline + logs', embedded.child.pid!, {
+        url: `${embedded.url}/api/v1/sites`,
+        headers: embedded.auth,
+      }),
     );
-    runs.ingestion.push(await measure('c) POST /api/v1/collect, embedded: events committed', embedded.child.pid!, collectTarget(embedded.url, embedded.siteKey)));
+    runs.webhooked.push(
+      await measure('b2) the same, with a webhook endpoint configured for the account', withWebhook.child.pid!, {
+        url: `${withWebhook.url}/api/v1/sites`,
+        headers: withWebhook.auth,
+      }),
+    );
+    runs.ingestion.push(
+      await measure('c) POST /api/v1/collect, embedded: events committed', embedded.child.pid!, collectTarget(embedded.url, embedded.siteKey)),
+    );
     runs.scaledOut.push(
-      await measure('d) GET /api/v1/sites, scaled out: PostgreSQL + Redis', scaled.child.pid!, { url: `${scaled.url}/api/v1/sites`, headers: scaled.auth }, serviceCpuMicros),
+      await measure(
+        'd) GET /api/v1/sites, scaled out: PostgreSQL + Redis',
+        scaled.child.pid!,
+        { url: `${scaled.url}/api/v1/sites`, headers: scaled.auth },
+        serviceCpuMicros,
+      ),
     );
   }
   const baseline = median(runs.baseline);
@@ -198,22 +222,36 @@ try {
 
   const verification = await measureVerification(plansFile, 'bench');
 
-  console.log(`\nKeygate benchmark — ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} alternating rounds`);
+  console.log(
+    `\nKeygate benchmark — ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} alternating rounds`,
+  );
   console.log(pinned ? 'servers pinned to core 0, load generator to core 1 (PostgreSQL and Redis unpinned)' : 'one core: servers and load generator share it');
   console.log('\n| run | req/s | p50 ms | p99 ms | server CPU µs/req | CPU ratio to a) | non-2xx |');
   console.log('|---|---|---|---|---|---|---|');
   for (const m of [baseline, pipeline, webhooked, ingestion, scaledOut]) {
     const ratio = baseline.cpuMicrosPerRequest / m.cpuMicrosPerRequest;
-    console.log(`| ${m.name} | ${Math.round(m.requestsPerSecond)} | ${m.p50} | ${m.p99} | ${m.cpuMicrosPerRequest.toFixed(1)} | ${ratio.toFixed(2)} | ${m.non2xx} |`);
+    console.log(
+      `| ${m.name} | ${Math.round(m.requestsPerSecond)} | ${m.p50} | ${m.p99} | ${m.cpuMicrosPerRequest.toFixed(1)} | ${ratio.toFixed(2)} | ${m.non2xx} |`,
+    );
   }
   console.log(`\nd) PostgreSQL + Redis CPU per request besides the server's: ${scaledOut.serviceCpuMicrosPerRequest?.toFixed(1)} µs`);
-  console.log(`ratio b/a by req/s: ${(pipeline.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per request: ${(baseline.cpuMicrosPerRequest / pipeline.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.70)`);
+  console.log(
+    `ratio b/a by req/s: ${(pipeline.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per request: ${(baseline.cpuMicrosPerRequest / pipeline.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.70)`,
+  );
   console.log(`b) p99: ${pipeline.p99} ms (target ≤ 10 ms)`);
-  console.log(`b2/b by server CPU per request (webhooks configured; should stay ≈ 1.00): ${(pipeline.cpuMicrosPerRequest / webhooked.cpuMicrosPerRequest).toFixed(2)}`);
-  console.log(`ratio c/a (ingestion) by events/s: ${(ingestion.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per event: ${(baseline.cpuMicrosPerRequest / ingestion.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.60)`);
-  console.log(`ratio d/b (scaled out to embedded) by req/s: ${(scaledOut.requestsPerSecond / pipeline.requestsPerSecond).toFixed(2)} (target ≥ 0.50); d) p99: ${scaledOut.p99} ms (target ≤ 25 ms)`);
+  console.log(
+    `b2/b by server CPU per request (webhooks configured; should stay ≈ 1.00): ${(pipeline.cpuMicrosPerRequest / webhooked.cpuMicrosPerRequest).toFixed(2)}`,
+  );
+  console.log(
+    `ratio c/a (ingestion) by events/s: ${(ingestion.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}, by server CPU per event: ${(baseline.cpuMicrosPerRequest / ingestion.cpuMicrosPerRequest).toFixed(2)} (target ≥ 0.60)`,
+  );
+  console.log(
+    `ratio d/b (scaled out to embedded) by req/s: ${(scaledOut.requestsPerSecond / pipeline.requestsPerSecond).toFixed(2)} (target ≥ 0.50); d) p99: ${scaledOut.p99} ms (target ≤ 25 ms)`,
+  );
   console.log(`request log rows committed for b) and its warm-up: ${logged.toLocaleString('en')}`);
-  console.log(`verification (hash + lookup + limiter + quotas, warm cache, one core): ${Math.round(verification).toLocaleString('en')} ops/s (target ≥ 200,000)`);
+  console.log(
+    `verification (hash + lookup + limiter + quotas, warm cache, one core): ${Math.round(verification).toLocaleString('en')} ops/s (target ≥ 200,000)`,
+  );
   if ([baseline, pipeline, webhooked, ingestion, scaledOut].some((m) => m.non2xx > 0)) {
     console.error('some requests were not answered 200: the figures above are not comparable');
     process.exitCode = 1;

@@ -10,7 +10,12 @@ describe('configuration', () => {
   it('defaults to port 3000 on all interfaces with SQLite in ./data', () => {
     const cwd = emptyDir();
     const config = loadConfig({}, cwd);
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', dataDir: join(cwd, 'data'), storage: { kind: 'sqlite', path: join(cwd, 'data', 'keygate.db') } });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: join(cwd, 'data'),
+      storage: { kind: 'sqlite', path: join(cwd, 'data', 'keygate.db') },
+    });
     expect(config).toMatchObject({ authFailLimit: 10, authFailWindowSeconds: 60, authBlockSeconds: 900, trustProxy: [], logLevel: 'info' });
     expect(config.collectLimits).toEqual({ sitePerSecond: 100, ipPerSecond: 20 });
     expect(loadConfig({ COLLECT_SITE_PER_SECOND: '5', COLLECT_IP_PER_SECOND: '2' }, cwd).collectLimits).toEqual({ sitePerSecond: 5, ipPerSecond: 2 });
@@ -23,7 +28,11 @@ describe('configuration', () => {
 
   it('reads one Redis or a Redis Cluster, and keeps every key under a hash-tagged prefix', () => {
     const cwd = emptyDir();
-    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, cwd).redis).toEqual({ url: 'redis://127.0.0.1:6379', cluster: undefined, keyPrefix: '{keygate}:' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, cwd).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      cluster: undefined,
+      keyPrefix: '{keygate}:',
+    });
     expect(loadConfig({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'acme:' }, cwd).redis?.keyPrefix).toBe('{acme:}');
     expect(loadConfig({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'acme:{eu}:' }, cwd).redis?.keyPrefix).toBe('acme:{eu}:');
     expect(loadConfig({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001' }, cwd).redis?.cluster).toEqual([
@@ -66,7 +75,9 @@ describe('configuration', () => {
       maxConnections: 50,
       shutdownGraceMs: 0,
     });
-    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' }, cwd)).toThrow(/HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' }, cwd)).toThrow(
+      /HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS/,
+    );
     expect(() => loadConfig({ MAX_CONNECTIONS: '0' }, cwd)).toThrow(/MAX_CONNECTIONS/);
   });
 
@@ -89,8 +100,14 @@ describe('configuration', () => {
       keyPrefix: 'sk',
       secretScanning: { githubKeysUrl: 'https://api.github.com/meta/public_keys/secret_scanning', gitlabKeysUrl: undefined },
     });
-    const custom = loadConfig({ KEY_PREFIX: 'acme', SECRET_SCANNING_GITHUB_KEYS_URL: 'http://127.0.0.1:9/gh', SECRET_SCANNING_GITLAB_KEYS_URL: 'https://gitlab.example/keys' }, cwd);
-    expect(custom).toMatchObject({ keyPrefix: 'acme', secretScanning: { githubKeysUrl: 'http://127.0.0.1:9/gh', gitlabKeysUrl: 'https://gitlab.example/keys' } });
+    const custom = loadConfig(
+      { KEY_PREFIX: 'acme', SECRET_SCANNING_GITHUB_KEYS_URL: 'http://127.0.0.1:9/gh', SECRET_SCANNING_GITLAB_KEYS_URL: 'https://gitlab.example/keys' },
+      cwd,
+    );
+    expect(custom).toMatchObject({
+      keyPrefix: 'acme',
+      secretScanning: { githubKeysUrl: 'http://127.0.0.1:9/gh', gitlabKeysUrl: 'https://gitlab.example/keys' },
+    });
     for (const bad of ['a', '9acme', 'Acme', 'ac_me', 'a23456789012x']) expect(() => loadConfig({ KEY_PREFIX: bad }, cwd), bad).toThrow(/KEY_PREFIX/);
     expect(() => loadConfig({ SECRET_SCANNING_GITLAB_KEYS_URL: 'file:///etc/passwd' }, cwd)).toThrow(/SECRET_SCANNING_GITLAB_KEYS_URL/);
   });
@@ -98,7 +115,10 @@ describe('configuration', () => {
   it('takes the OAuth issuer without a trailing slash and the token issuance limit', () => {
     const cwd = emptyDir();
     expect(loadConfig({}, cwd).oauth).toEqual({ issuer: undefined, tokensPerMinute: 20 });
-    expect(loadConfig({ OAUTH_ISSUER: 'https://api.example.com/', OAUTH_TOKENS_PER_MINUTE: '5' }, cwd).oauth).toEqual({ issuer: 'https://api.example.com', tokensPerMinute: 5 });
+    expect(loadConfig({ OAUTH_ISSUER: 'https://api.example.com/', OAUTH_TOKENS_PER_MINUTE: '5' }, cwd).oauth).toEqual({
+      issuer: 'https://api.example.com',
+      tokensPerMinute: 5,
+    });
     expect(loadConfig({ OAUTH_ISSUER: 'https://example.com/keygate' }, cwd).oauth.issuer).toBe('https://example.com/keygate');
   });
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { BlockList, isIP } from 'node:net';
 import type { CollectLimits } from './core/ports.js';
 import { DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN } from './lib/key-format.js';
 
@@ -93,12 +93,16 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 function proxies(raw: string | undefined): string[] {
-  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const probe = new BlockList();
   for (const entry of entries) {
     const [address = '', prefix] = entry.split('/');

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   await app.listen({
     port: config.port,
     host: config.host,
-    listenTextResolver: (address) => (listenLines++ === 0 ? `Keygate listening — dashboard at ${dashboardUrl(config.host, address)}` : `also listening at ${address}`),
+    listenTextResolver: (address) =>
+      listenLines++ === 0 ? `Keygate listening — dashboard at ${dashboardUrl(config.host, address)}` : `also listening at ${address}`,
   });
 
   const pruneEvery = (what: string, prune: () => Promise<number>) => () =>

@@ -1,28 +1,40 @@
 import { Cluster, Redis } from 'ioredis';
+import { HttpPublicKeySource } from './adapters/http/http-public-key-source.js';
 import { MemoryCollectLimiter } from './adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from './adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from './adapters/memory/memory-report-limiter.js';
-import { MemoryTokenIssueLimiter } from './adapters/memory/memory-token-issue-limiter.js';
 import { MemorySignupLimiter } from './adapters/memory/memory-signup-limiter.js';
+import { MemoryTokenIssueLimiter } from './adapters/memory/memory-token-issue-limiter.js';
 import { MemoryUsageLimiter } from './adapters/memory/memory-usage-limiter.js';
 import { openPostgresStore } from './adapters/postgres/postgres-store.js';
 import { RedisCollectLimiter } from './adapters/redis/redis-collect-limiter.js';
 import { RedisFailedAuthLimiter } from './adapters/redis/redis-failed-auth-limiter.js';
-import { RedisReportLimiter } from './adapters/redis/redis-report-limiter.js';
 import { RedisKeyChangeSignal } from './adapters/redis/redis-key-change-signal.js';
-import { RedisTokenIssueLimiter } from './adapters/redis/redis-token-issue-limiter.js';
+import { RedisReportLimiter } from './adapters/redis/redis-report-limiter.js';
+import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { RedisSignupLimiter } from './adapters/redis/redis-signup-limiter.js';
+import { RedisTokenIssueLimiter } from './adapters/redis/redis-token-issue-limiter.js';
 import { RedisUsageLimiter } from './adapters/redis/redis-usage-limiter.js';
 import { openSqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from './adapters/webhook/http-webhook-transport.js';
-import { HttpPublicKeySource } from './adapters/http/http-public-key-source.js';
 import type { Config, RedisConfig } from './config.js';
-import type { RedisClient } from './adapters/redis/redis-scripts.js';
 import { loadPlans } from './core/plans.js';
-import type { CollectLimiter, FailedAuthLimiter, FailedAuthPolicy, Logger, ReportLimiter, ReportLimits, SignupLimiter, SignupPolicy, Store, TokenIssueLimiter, UsageLimiter } from './core/ports.js';
+import type {
+  CollectLimiter,
+  FailedAuthLimiter,
+  FailedAuthPolicy,
+  Logger,
+  ReportLimiter,
+  ReportLimits,
+  SignupLimiter,
+  SignupPolicy,
+  Store,
+  TokenIssueLimiter,
+  UsageLimiter,
+} from './core/ports.js';
 import { createServices, type Services } from './core/services.js';
 import { eventPayloads } from './http/views.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { type Clock, systemClock } from './lib/clock.js';
 
 interface Limiters {
   failedAuth: FailedAuthLimiter;

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, chownSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { createServer, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -64,7 +64,8 @@ async function whyMissing(service: TestService): Promise<string | undefined> {
     if (process.env.KEYGATE_TEST_POSTGRES_URL || (await reachable(5432))) return undefined;
     if (!existsSync(POSTGRES_SERVER)) return `PostgreSQL 15 is not installed (no ${POSTGRES_SERVER}) and KEYGATE_TEST_POSTGRES_URL is not set`;
     if (!onPath('pg_ctlcluster') || !onPath('runuser')) return 'pg_ctlcluster or runuser is missing, so the PostgreSQL 15 cluster cannot be started';
-    if (process.getuid?.() !== 0) return 'starting the PostgreSQL 15 cluster takes root (pg_ctlcluster, runuser -u postgres); set KEYGATE_TEST_POSTGRES_URL instead';
+    if (process.getuid?.() !== 0)
+      return 'starting the PostgreSQL 15 cluster takes root (pg_ctlcluster, runuser -u postgres); set KEYGATE_TEST_POSTGRES_URL instead';
     return undefined;
   }
   if (process.env.KEYGATE_TEST_REDIS_URL || (await reachable(6379))) return undefined;
@@ -256,13 +257,33 @@ export async function startRedisCluster(ports: readonly number[]): Promise<{ url
   };
   try {
     for (const port of ports) {
-      execFileSync('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
-      ], { stdio: 'pipe' });
+      execFileSync(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--daemonize',
+          'yes',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ],
+        { stdio: 'pipe' },
+      );
     }
     for (const port of ports) await waitFor(port, `Redis Cluster node ${port}`);
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
+    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      stdio: 'pipe',
+    });
     // Slots are assigned at once, but each node learns the others' through the cluster bus.
     for (let attempt = 0; ; attempt++) {
       const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });

@@ -33,7 +33,9 @@ export async function serveDemo({ keygate, site, port = 0 }: { keygate: string; 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { keygate: { type: 'string', default: PLACEHOLDERS.keygate }, site: { type: 'string' }, port: { type: 'string', default: '8080' } } });
+  const { values } = parseArgs({
+    options: { keygate: { type: 'string', default: PLACEHOLDERS.keygate }, site: { type: 'string' }, port: { type: 'string', default: '8080' } },
+  });
   if (!values.site) throw new Error('--site ak_… is required: the key of a site created with `npx keygate admin create-site`');
   const demo = await serveDemo({ keygate: values.keygate, site: values.site, port: Number(values.port) });
   console.log(`tracking demo on ${demo.url}, reporting to ${values.keygate}`);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { CollectLimiter } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
@@ -12,7 +12,11 @@ afterAll(() => redis.closeAll());
 
 const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<CollectLimiter> }> = [
   { name: 'MemoryCollectLimiter', open: async (clock) => new MemoryCollectLimiter(clock) },
-  { name: 'RedisCollectLimiter', needs: ['redis'], open: async (clock) => new RedisCollectLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
+  {
+    name: 'RedisCollectLimiter',
+    needs: ['redis'],
+    open: async (clock) => new RedisCollectLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock),
+  },
 ];
 
 describe.each(backends)('$name', ({ open, needs = [] }) => {

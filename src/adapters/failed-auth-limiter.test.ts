@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { FailedAuthLimiter, FailedAuthPolicy } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
@@ -14,7 +14,11 @@ const policy: FailedAuthPolicy = { limit: 10, windowMs: 60_000, blockMs: 900_000
 
 const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<FailedAuthLimiter> }> = [
   { name: 'MemoryFailedAuthLimiter', open: async (clock) => new MemoryFailedAuthLimiter(policy, clock) },
-  { name: 'RedisFailedAuthLimiter', needs: ['redis'], open: async (clock) => new RedisFailedAuthLimiter(await redis.connect(), { ...policy, prefix: freshRedisPrefix() }, clock) },
+  {
+    name: 'RedisFailedAuthLimiter',
+    needs: ['redis'],
+    open: async (clock) => new RedisFailedAuthLimiter(await redis.connect(), { ...policy, prefix: freshRedisPrefix() }, clock),
+  },
 ];
 
 describe.each(backends)('$name', ({ open, needs = [] }) => {

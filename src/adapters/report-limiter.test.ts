@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { ReportLimiter, ReportLimits } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
@@ -14,7 +14,11 @@ const LIMITS: ReportLimits = { perIp: 3, windowMs: 60_000 };
 
 const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<ReportLimiter> }> = [
   { name: 'MemoryReportLimiter', open: async (clock) => new MemoryReportLimiter(LIMITS, clock) },
-  { name: 'RedisReportLimiter', needs: ['redis'], open: async (clock) => new RedisReportLimiter(await redis.connect(), { ...LIMITS, prefix: freshRedisPrefix() }, clock) },
+  {
+    name: 'RedisReportLimiter',
+    needs: ['redis'],
+    open: async (clock) => new RedisReportLimiter(await redis.connect(), { ...LIMITS, prefix: freshRedisPrefix() }, clock),
+  },
 ];
 
 describe.each(backends)('$name', ({ open, needs = [] }) => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { SignupLimiter, SignupPolicy } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
@@ -14,7 +14,11 @@ const POLICY: SignupPolicy = { limit: 3, windowMs: 3_600_000 };
 
 const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<SignupLimiter> }> = [
   { name: 'MemorySignupLimiter', open: async (clock) => new MemorySignupLimiter(POLICY, clock) },
-  { name: 'RedisSignupLimiter', needs: ['redis'], open: async (clock) => new RedisSignupLimiter(await redis.connect(), { ...POLICY, prefix: freshRedisPrefix() }, clock) },
+  {
+    name: 'RedisSignupLimiter',
+    needs: ['redis'],
+    open: async (clock) => new RedisSignupLimiter(await redis.connect(), { ...POLICY, prefix: freshRedisPrefix() }, clock),
+  },
 ];
 
 describe.each(backends)('$name', ({ open, needs = [] }) => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { TokenIssueLimiter } from '../core/ports.js';
 import { ManualClock } from '../lib/clock.js';
@@ -12,7 +12,11 @@ afterAll(() => redis.closeAll());
 
 const backends: Array<{ name: string; needs?: TestService[]; open(clock: ManualClock): Promise<TokenIssueLimiter> }> = [
   { name: 'MemoryTokenIssueLimiter', open: async (clock) => new MemoryTokenIssueLimiter(clock) },
-  { name: 'RedisTokenIssueLimiter', needs: ['redis'], open: async (clock) => new RedisTokenIssueLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock) },
+  {
+    name: 'RedisTokenIssueLimiter',
+    needs: ['redis'],
+    open: async (clock) => new RedisTokenIssueLimiter(await redis.connect(), { prefix: freshRedisPrefix() }, clock),
+  },
 ];
 
 describe.each(backends)('$name', ({ open, needs = [] }) => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../test/redis-clients.js';
 import { needsServices } from '../../test/needs-services.js';
+import { RedisClients } from '../../test/redis-clients.js';
 import { freshRedisPrefix, type TestService } from '../../test/services.js';
 import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../core/ports.js';
 import { MINUTE_MS } from '../core/rolling-windows.js';
@@ -170,7 +170,7 @@ describe.each(backends)('$name', ({ open, needs = [] }) => {
   describe('the account-wide limits', () => {
     const limits = { ...unlimited, accountPerSecond: 3, accountPerMinute: 5 };
 
-    it('hold per second, then per minute, across the account\'s keys, with Retry-After', async () => {
+    it("hold per second, then per minute, across the account's keys, with Retry-After", async () => {
       const { clock, admit } = await setup();
       const key = newKey();
       const other = newKey(key.accountId);

@@ -1,7 +1,7 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { KeygateError, invalid, type ErrorCode } from '../core/errors.js';
 import { parseExpiry } from '../core/api-keys.js';
+import { type ErrorCode, invalid, KeygateError } from '../core/errors.js';
 import type { Quotas } from '../core/model.js';
 import type { Services } from '../core/services.js';
 import { attemptView, issuedKeyView, keyAdminView, requestLogView, siteView } from '../http/views.js';
@@ -60,7 +60,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     options: { email: { type: 'string' }, password: { type: 'string' }, plan: { type: 'string' } },
     async run(services, values) {
       const plan = values.plan as string | undefined;
-      const created = await services.accounts.createAccount({ email: required(values, 'email'), password: required(values, 'password'), ...(plan && { plan }) });
+      const created = await services.accounts.createAccount({
+        email: required(values, 'email'),
+        password: required(values, 'password'),
+        ...(plan && { plan }),
+      });
       return { account_id: created.accountId, user_id: created.userId };
     },
   },

@@ -4,7 +4,7 @@ import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import type { ApiKeyService, KeyScope } from './api-keys.js';
 import type { Actor, AuditLog } from './audit.js';
 import { ChangeCache } from './change-cache.js';
-import { isRevoked, type ApiKey, type Millis } from './model.js';
+import { type ApiKey, isRevoked, type Millis } from './model.js';
 import type { FailedAuthLimiter, Store, TokenIssueLimiter } from './ports.js';
 
 /** SPEC §11: an access token lives one hour. */
@@ -81,7 +81,14 @@ export class AccessTokenService {
     const accessToken = generateAccessToken();
     const now = this.opts.clock.now();
     const expiresAt = now + ACCESS_TOKEN_TTL_SECONDS * 1000;
-    await this.opts.store.accessTokens.insert({ hash: hashAccessToken(accessToken), keyId: key.id, accountId: key.accountId, createdAt: now, expiresAt, revokedAt: null });
+    await this.opts.store.accessTokens.insert({
+      hash: hashAccessToken(accessToken),
+      keyId: key.id,
+      accountId: key.accountId,
+      createdAt: now,
+      expiresAt,
+      revokedAt: null,
+    });
     // The key passed authentication: it has history now, so it can no longer be deleted as unused.
     await this.opts.store.keys.update(key.id, { lastUsedAt: now });
     return { ok: true, accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS, key };

@@ -1,10 +1,10 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { textProblem } from '../lib/text.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import type { Account } from './model.js';
 import { checkPasswordForm, checkPasswordStrength, newPasswordHash } from './passwords.js';
-import { FREE_PLAN, planFor, type Plan, type PlanTable } from './plans.js';
+import { FREE_PLAN, type Plan, type PlanTable, planFor } from './plans.js';
 import type { Store } from './ports.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -2,16 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCollectLimiter } from '../adapters/memory/memory-collect-limiter.js';
 import { MemoryFailedAuthLimiter } from '../adapters/memory/memory-failed-auth-limiter.js';
 import { MemoryReportLimiter } from '../adapters/memory/memory-report-limiter.js';
-import { MemoryTokenIssueLimiter } from '../adapters/memory/memory-token-issue-limiter.js';
 import { MemorySignupLimiter } from '../adapters/memory/memory-signup-limiter.js';
+import { MemoryTokenIssueLimiter } from '../adapters/memory/memory-token-issue-limiter.js';
 import { MemoryUsageLimiter } from '../adapters/memory/memory-usage-limiter.js';
 import { openSqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HttpWebhookTransport } from '../adapters/webhook/http-webhook-transport.js';
+import { eventPayloads } from '../http/views.js';
 import { ManualClock } from '../lib/clock.js';
 import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import { KeygateError } from './errors.js';
 import { parsePlans } from './plans.js';
-import { eventPayloads } from '../http/views.js';
 import { createServices, type Services } from './services.js';
 
 let services: Services;
@@ -63,7 +63,15 @@ describe('creating keys', () => {
   it('returns the secret once and stores only its hash, prefix and last 4', async () => {
     const { key, secret } = await services.keys.createKey(account, { name: 'Production Server' });
     expect(parseApiKey(secret)?.mode).toBe('live');
-    expect(key).toMatchObject({ name: 'Production Server', category: 'production', mode: 'live', prefix: 'sk_live_', last4: secret.slice(-4), hash: hashApiKey(secret), active: true });
+    expect(key).toMatchObject({
+      name: 'Production Server',
+      category: 'production',
+      mode: 'live',
+      prefix: 'sk_live_',
+      last4: secret.slice(-4),
+      hash: hashApiKey(secret),
+      active: true,
+    });
     const stored = await services.store.keys.find(key.id);
     expect(JSON.stringify(stored)).not.toContain(secret.slice(8, 34));
   });
@@ -180,7 +188,15 @@ describe('rotation', () => {
     clock.advance(1000);
     const rotated = await services.keys.rotateKey(old.key.id, 'operator', { graceSeconds: 3600 });
     expect(rotated.secret).not.toBe(old.secret);
-    expect(rotated.key).toMatchObject({ name: 'prod (rotated)', category: 'staging', mode: 'test', expiresAt: old.key.expiresAt, quotas: { daily: 100 }, restrictions: { ips: ['10.0.0.0/8'] }, lastUsedAt: null });
+    expect(rotated.key).toMatchObject({
+      name: 'prod (rotated)',
+      category: 'staging',
+      mode: 'test',
+      expiresAt: old.key.expiresAt,
+      quotas: { daily: 100 },
+      restrictions: { ips: ['10.0.0.0/8'] },
+      lastUsedAt: null,
+    });
     expect((await services.keys.listKeys(account)).map((key) => key.id)).toEqual([old.key.id, rotated.key.id]);
     clock.advance(3600_000);
     expect((await services.keys.listKeys(account)).map((key) => key.id)).toEqual([rotated.key.id]);

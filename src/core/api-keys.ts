@@ -1,14 +1,26 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
-import { DEFAULT_KEY_PREFIX, generateApiKey, hashApiKey, keyPrefix, type KeyMode } from '../lib/key-format.js';
+import { DEFAULT_KEY_PREFIX, generateApiKey, hashApiKey, type KeyMode, keyPrefix } from '../lib/key-format.js';
 import { textProblem } from '../lib/text.js';
 import { timeOfIso } from '../lib/utc-days.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
-import { KeygateError, invalid } from './errors.js';
-import { isFlaggedLeak, isRevoked, QUOTA_WINDOWS, type ApiKey, type AuditAction, type KeyLeak, type Millis, type QuotaWindow, type Quotas, type Restrictions, type WebhookEventType } from './model.js';
-import { quotaUse } from './quota-use.js';
+import { invalid, KeygateError } from './errors.js';
+import {
+  type ApiKey,
+  type AuditAction,
+  isFlaggedLeak,
+  isRevoked,
+  type KeyLeak,
+  type Millis,
+  QUOTA_WINDOWS,
+  type Quotas,
+  type QuotaWindow,
+  type Restrictions,
+  type WebhookEventType,
+} from './model.js';
 import type { GuardedWrite, Store } from './ports.js';
+import { quotaUse } from './quota-use.js';
 import { normalizeRestrictions } from './restrictions.js';
 import type { RevocationReason, WebhookEvents } from './webhook-events.js';
 
@@ -30,7 +42,13 @@ export interface KeySettings {
 }
 
 /** The settings as the API and the audit log name them. */
-const SETTING_FIELDS: Record<keyof KeySettings, string> = { name: 'name', category: 'category', expiresAt: 'expires_at', quotas: 'quotas', restrictions: 'restrictions' };
+const SETTING_FIELDS: Record<keyof KeySettings, string> = {
+  name: 'name',
+  category: 'category',
+  expiresAt: 'expires_at',
+  quotas: 'quotas',
+  restrictions: 'restrictions',
+};
 
 export interface NewKeyInput extends Partial<Omit<KeySettings, 'name'>> {
   name: string;
@@ -112,7 +130,10 @@ function refusal(outcome: Exclude<GuardedWrite, 'ok'>, name: string, planName: s
 
 /** A key whose rotation already set its end: it works until then and turns no more. */
 function inGrace(key: ApiKey): KeygateError {
-  return invalid('key', `${JSON.stringify(key.name)} is in the grace period of a rotation until ${new Date(key.revokedAt!).toISOString()}; rotate its replacement instead`);
+  return invalid(
+    'key',
+    `${JSON.stringify(key.name)} is in the grace period of a rotation until ${new Date(key.revokedAt!).toISOString()}; rotate its replacement instead`,
+  );
 }
 
 export class ApiKeyService {
@@ -128,7 +149,13 @@ export class ApiKeyService {
     const mode = input.mode ?? 'live';
     if (mode !== 'live' && mode !== 'test') throw invalid('mode', 'must be live or test');
     const settings = checkSettings(
-      { name: input.name, category: input.category ?? STANDARD_CATEGORIES[0], expiresAt: input.expiresAt ?? null, quotas: input.quotas ?? {}, restrictions: input.restrictions ?? {} },
+      {
+        name: input.name,
+        category: input.category ?? STANDARD_CATEGORIES[0],
+        expiresAt: input.expiresAt ?? null,
+        quotas: input.quotas ?? {},
+        restrictions: input.restrictions ?? {},
+      },
       now,
     ) as KeySettings;
     const createdBy = actor !== 'operator' && 'userId' in actor ? actor.userId : null;
@@ -152,7 +179,8 @@ export class ApiKeyService {
     if (changed.length === 0) return key;
     const updated = { ...key, ...settings };
     const fields = changed.map((field) => SETTING_FIELDS[field]);
-    if ((await this.opts.store.keys.edit(updated, now, [this.opts.webhookEvents.keyEvent('key.updated', updated, { fields })])) === 'NAME_TAKEN') throw nameTaken(updated.name);
+    if ((await this.opts.store.keys.edit(updated, now, [this.opts.webhookEvents.keyEvent('key.updated', updated, { fields })])) === 'NAME_TAKEN')
+      throw nameTaken(updated.name);
     await this.announce();
     await this.audit(actor, 'key.updated', updated, { fields });
     return updated;
@@ -196,7 +224,12 @@ export class ApiKeyService {
   }
 
   /** Revokes for good; `reason` is the webhook's `data.reason`: `api` when a key revokes through the REST API, else `user` unless told. */
-  revokeKey(keyId: string, scope: KeyScope, actor: Actor = 'operator', reason: RevocationReason = actor !== 'operator' && 'apiKeyId' in actor ? 'api' : 'user'): Promise<ApiKey> {
+  revokeKey(
+    keyId: string,
+    scope: KeyScope,
+    actor: Actor = 'operator',
+    reason: RevocationReason = actor !== 'operator' && 'apiKeyId' in actor ? 'api' : 'user',
+  ): Promise<ApiKey> {
     return this.change(keyId, scope, { revokedAt: this.opts.clock.now() }, actor, 'key.revoked', { reason });
   }
 
@@ -221,7 +254,8 @@ export class ApiKeyService {
   async dismissLeak(keyId: string, scope: KeyScope, actor: Actor = 'operator'): Promise<ApiKey> {
     const key = await this.getKey(keyId, scope, { includeRevoked: true });
     const now = this.opts.clock.now();
-    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now))) throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss', { missing: 'api_key' });
+    if (!key.leak || !(await this.opts.store.keys.dismissLeak(key.id, now)))
+      throw new KeygateError('NOT_FOUND', 'API key has no leak to dismiss', { missing: 'api_key' });
     await this.audit(actor, 'key.leak_dismissed', key, { source: key.leak.source, url: key.leak.url });
     return { ...key, leak: { ...key.leak, dismissedAt: now } };
   }

@@ -4,11 +4,11 @@ import { hashApiKey, parseApiKey } from '../lib/key-format.js';
 import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
-import { isRevoked, type ApiKey, type Millis } from './model.js';
-import { FREE_PLAN, planFor, type Plan, type PlanTable } from './plans.js';
+import { type ApiKey, isRevoked, type Millis } from './model.js';
+import { FREE_PLAN, type Plan, type PlanTable, planFor } from './plans.js';
 import type { FailedAuthLimiter, Store } from './ports.js';
-import type { WebhookEvents } from './webhook-events.js';
 import { compileRestrictions, RESTRICTION_MESSAGES, type RequestTraits, type RestrictionMatcher } from './restrictions.js';
+import type { WebhookEvents } from './webhook-events.js';
 
 export type AuthFailureCode = Extract<ErrorCode, 'IP_BLOCKED' | 'MISSING_KEY' | 'INVALID_KEY' | 'INACTIVE_KEY' | 'EXPIRED_KEY' | 'KEY_RESTRICTED'>;
 

@@ -26,7 +26,10 @@ const NAMED_BOTS = [
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 /** Longest first, so `Applebot-Extended` wins over `Applebot` at the same position. */
 const NAMED_PATTERN = new RegExp(
-  [...NAMED_BOTS].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'),
+  [...NAMED_BOTS]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|'),
   'i',
 );
 const CANONICAL = new Map<string, string>(NAMED_BOTS.map((name) => [name.toLowerCase(), name]));
@@ -39,7 +42,12 @@ function productToken(userAgent: string, match: string): string {
   let end = start + match.length;
   while (start > 0 && TOKEN.test(userAgent[start - 1]!)) start--;
   while (end < userAgent.length && TOKEN.test(userAgent[end]!)) end++;
-  return userAgent.slice(start, end).split('/')[0]!.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || match;
+  return (
+    userAgent
+      .slice(start, end)
+      .split('/')[0]!
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || match
+  );
 }
 
 const UNKNOWN_BOT = 'unknown';

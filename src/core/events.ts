@@ -4,11 +4,11 @@ import { truncateText } from '../lib/text.js';
 import { DAY_MS, dayOf, dayOfDate } from '../lib/utc-days.js';
 import { botName } from './bots.js';
 import { ChangeCache } from './change-cache.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import { MonthlyEventCounts, type CountedEvent } from './month-counts.js';
-import type { CollectLimiter, CollectLimits, Store, TrackedEvent } from './ports.js';
 import type { DayCount, Site, SiteStats } from './model.js';
+import { type CountedEvent, MonthlyEventCounts } from './month-counts.js';
+import type { CollectLimiter, CollectLimits, Store, TrackedEvent } from './ports.js';
 import type { SiteService } from './sites.js';
 
 /** Longest `url` and `referrer` stored: longer ones are cut to it, not refused (SPEC §6). */
@@ -89,8 +89,10 @@ export class EventService {
     const { limits } = this.opts;
     const admission = await this.opts.limiter.admit(hit.site, sender.ip, limits);
     // Both limits are per second: a slot frees within one.
-    if (admission === 'site') throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`, { retryAfterSeconds: 1 });
-    if (admission === 'ip') throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`, { retryAfterSeconds: 1 });
+    if (admission === 'site')
+      throw new KeygateError('RATE_LIMITED', `Too many events: this site key is limited to ${limits.sitePerSecond} per second`, { retryAfterSeconds: 1 });
+    if (admission === 'ip')
+      throw new KeygateError('RATE_LIMITED', `Too many events: each client IP is limited to ${limits.ipPerSecond} per second`, { retryAfterSeconds: 1 });
     const site = await this.sites.get(hit.site, () => this.opts.store.sites.findByKey(hit.site));
     if (!site) throw new KeygateError('INVALID_SITE_KEY', 'Invalid site key');
     await this.writer.add({
@@ -122,7 +124,12 @@ export class EventService {
    * `withoutSelfReferrals` leaves the site's own host (and its www. twin) out of the top
    * referrers: navigation inside the site is not a referral (the dashboard asks for it).
    */
-  async stats(accountId: string, siteId: string, range: { from?: string | undefined; to?: string | undefined }, { withoutSelfReferrals = false } = {}): Promise<SiteStats> {
+  async stats(
+    accountId: string,
+    siteId: string,
+    range: { from?: string | undefined; to?: string | undefined },
+    { withoutSelfReferrals = false } = {},
+  ): Promise<SiteStats> {
     const to = range.to === undefined ? dayOf(this.opts.clock.now()) : day('to', range.to);
     const from = range.from === undefined ? to - (DEFAULT_STATS_DAYS - 1) : day('from', range.from);
     if (to < from) throw invalid('to', 'must not be before from');

@@ -62,7 +62,8 @@ export class LeakService {
 
   /** Counts a public report against its client IP: RATE_LIMITED past the limit. */
   async admitReporter(ip: string): Promise<void> {
-    if (!(await this.opts.reportLimiter.admit(ip))) throw new KeygateError('RATE_LIMITED', 'Too many leak reports from this IP; try again in a minute', { retryAfterSeconds: 60 });
+    if (!(await this.opts.reportLimiter.admit(ip)))
+      throw new KeygateError('RATE_LIMITED', 'Too many leak reports from this IP; try again in a minute', { retryAfterSeconds: 60 });
   }
 
   /**

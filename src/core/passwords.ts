@@ -1,8 +1,8 @@
 import { hashPassword, verifyPassword } from '../lib/password.js';
 import { passwordWeakness } from '../lib/password-strength.js';
-import { QueueFullError, type Priority } from '../lib/task-queue.js';
+import { type Priority, QueueFullError } from '../lib/task-queue.js';
 import { textProblem } from '../lib/text.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 const MAX_PASSWORD_LENGTH = 1024;

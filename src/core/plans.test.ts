@@ -5,8 +5,24 @@ import { DEFAULT_PLANS, parsePlans, planFor } from './plans.js';
 describe('plans', () => {
   it('defines free and pro as SPEC §1 lists them', () => {
     const plans = parsePlans({});
-    expect(plans.get('free')).toEqual({ name: 'free', maxKeys: 3, perKeyPerMinute: 60, accountPerSecond: 10, accountPerMinute: 180, maxSites: 3, logRetentionDays: 30 });
-    expect(plans.get('pro')).toEqual({ name: 'pro', maxKeys: 10, perKeyPerMinute: 600, accountPerSecond: 50, accountPerMinute: 6000, maxSites: null, logRetentionDays: 90 });
+    expect(plans.get('free')).toEqual({
+      name: 'free',
+      maxKeys: 3,
+      perKeyPerMinute: 60,
+      accountPerSecond: 10,
+      accountPerMinute: 180,
+      maxSites: 3,
+      logRetentionDays: 30,
+    });
+    expect(plans.get('pro')).toEqual({
+      name: 'pro',
+      maxKeys: 10,
+      perKeyPerMinute: 600,
+      accountPerSecond: 50,
+      accountPerMinute: 6000,
+      maxSites: null,
+      logRetentionDays: 90,
+    });
   });
 
   it('adds plans from PLANS_FILE, taking unset limits from free, null meaning unlimited', () => {

@@ -1,5 +1,21 @@
 import type { KeyMode } from '../lib/key-format.js';
-import type { AccessToken, Account, ApiKey, AuditEntry, DayCount, DayRange, KeyLeak, Millis, Quotas, QuotaWindow, Session, Site, User, WebhookEndpoint, WebhookEvent } from './model.js';
+import type {
+  AccessToken,
+  Account,
+  ApiKey,
+  AuditEntry,
+  DayCount,
+  DayRange,
+  KeyLeak,
+  Millis,
+  Quotas,
+  QuotaWindow,
+  Session,
+  Site,
+  User,
+  WebhookEndpoint,
+  WebhookEvent,
+} from './model.js';
 import type { WindowState } from './rolling-windows.js';
 
 /** The outcome of a write that the store checks atomically against a limit or a uniqueness rule. */
@@ -42,7 +58,14 @@ export interface KeyStore {
    * only ever moves earlier), and with PLAN_LIMIT when the old key stays live (`revokeOldAt` >
    * `now`) while the account's other live keys, those in grace included, already number `maxKeys`.
    */
-  rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, maxKeys: number | null, events?: readonly WebhookEvent[]): Promise<GuardedWrite | 'NOT_ROTATABLE'>;
+  rotate(
+    oldId: string,
+    replacement: ApiKey,
+    revokeOldAt: Millis,
+    now: Millis,
+    maxKeys: number | null,
+    events?: readonly WebhookEvent[],
+  ): Promise<GuardedWrite | 'NOT_ROTATABLE'>;
   findByHash(hash: string): Promise<ApiKey | undefined>;
   find(id: string): Promise<ApiKey | undefined>;
   /** The account's keys, oldest first: only those not revoked at `liveAt`, or all when it is null. */
@@ -406,7 +429,14 @@ export interface WebhookStore {
    * Takes up to `limit` deliveries due at `now` for `owner` until `leaseUntil`: at most
    * `perEndpoint` per endpoint, none of `skipEndpoints`, only to enabled endpoints.
    */
-  claim(options: { now: Millis; leaseUntil: Millis; owner: string; limit: number; perEndpoint: number; skipEndpoints: readonly string[] }): Promise<ClaimedDelivery[]>;
+  claim(options: {
+    now: Millis;
+    leaseUntil: Millis;
+    owner: string;
+    limit: number;
+    perEndpoint: number;
+    skipEndpoints: readonly string[];
+  }): Promise<ClaimedDelivery[]>;
   /** Gives a claimed delivery back untried (shutdown). */
   release(deliveryId: number, owner: string): Promise<void>;
   /** Records an attempt and its consequences: the delivery's state, the endpoint's failure streak. */
@@ -432,7 +462,12 @@ export interface WebhookTransport {
   /** VALIDATION_ERROR `url: ...` unless the URL is http(s) and its host resolves only to addresses a webhook may reach. */
   checkDestination(url: string): Promise<void>;
   /** POSTs `body` with `headers`; a redirect is an answer like any other (never followed). */
-  post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number | null; durationMs: number; error: string | null }>;
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number | null; durationMs: number; error: string | null }>;
 }
 
 /** SPEC §9: leak reports admitted per client IP in a rolling window (10 a minute). */

@@ -16,9 +16,17 @@ export function quotaHistory(history: UsageHistory, keyId: string, now: Millis, 
  * A key's quota counter, rebuilt from committed usage. The limiter enforces quotas with it
  * and the dashboard shows them with it, so both count the same minute buckets the same way.
  */
-export async function loadQuotaCounter(history: UsageHistory, keyId: string, now: Millis, recentSince: Millis): Promise<{ counter: MinuteBuckets; recent: Millis[] }> {
+export async function loadQuotaCounter(
+  history: UsageHistory,
+  keyId: string,
+  now: Millis,
+  recentSince: Millis,
+): Promise<{ counter: MinuteBuckets; recent: Millis[] }> {
   const { total, minutes, recent } = await quotaHistory(history, keyId, now, recentSince);
-  const counter = new MinuteBuckets(ROLLING_QUOTAS.map((quota) => QUOTA_WINDOW_MS[quota]), total);
+  const counter = new MinuteBuckets(
+    ROLLING_QUOTAS.map((quota) => QUOTA_WINDOW_MS[quota]),
+    total,
+  );
   counter.load(minutes);
   return { counter, recent };
 }

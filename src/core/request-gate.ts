@@ -1,4 +1,4 @@
-import { IP_BLOCKED_MESSAGE, type Authenticator, type PeekedKey } from './authenticator.js';
+import { type Authenticator, IP_BLOCKED_MESSAGE, type PeekedKey } from './authenticator.js';
 import type { ErrorCode } from './errors.js';
 import type { ApiKey } from './model.js';
 import type { Plan } from './plans.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.js';
 import { dateOfDay, dayOf } from '../lib/utc-days.js';
 import { decodeCursor, pageOf } from './cursor.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import { fallbackPlan, type PlanTable } from './plans.js';
 import type { LoggedRequest, RequestLogEntry, RequestLogFilter, RequestLogQuery, RequestLogStore } from './ports.js';
 
@@ -11,7 +11,6 @@ const MAX_EXPORT_ROWS = 100_000;
 const EXPORT_SLICE = 1000;
 /** The overview chart's span: today and the 29 UTC days before it. */
 const CHART_DAYS = 30;
-
 
 export interface RequestLogServiceOptions {
   store: RequestLogStore;

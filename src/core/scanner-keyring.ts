@@ -1,4 +1,4 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import type { Millis } from './model.js';
 import type { Logger, PublicKeySource } from './ports.js';

@@ -8,15 +8,28 @@ import { EventService } from './events.js';
 import { GroupCommit } from './group-commit.js';
 import { LeakService } from './leaks.js';
 import type { PlanTable } from './plans.js';
-import type { CollectLimiter, CollectLimits, FailedAuthLimiter, Logger, PublicKeySource, ReportLimiter, RequestLogEntry, SignupLimiter, Store, TokenIssueLimiter, UsageLimiter, WebhookTransport } from './ports.js';
+import type {
+  CollectLimiter,
+  CollectLimits,
+  FailedAuthLimiter,
+  Logger,
+  PublicKeySource,
+  ReportLimiter,
+  RequestLogEntry,
+  SignupLimiter,
+  Store,
+  TokenIssueLimiter,
+  UsageLimiter,
+  WebhookTransport,
+} from './ports.js';
 import { RequestGate } from './request-gate.js';
 import { RequestLogService } from './request-logs.js';
-import { ScannerKeyring } from './scanner-keyring.js';
 import { SampledRequestLog } from './sampled-request-log.js';
+import { ScannerKeyring } from './scanner-keyring.js';
 import { SessionService } from './sessions.js';
 import { SiteService } from './sites.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
-import { WebhookEvents, type EventPayloads } from './webhook-events.js';
+import { type EventPayloads, WebhookEvents } from './webhook-events.js';
 import { WebhookWatchers } from './webhook-watchers.js';
 import { WebhookService } from './webhooks.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { DAY_MS } from '../lib/utc-days.js';
-import { canonicalEmail, checkCredentialsForm, type AccountService } from './accounts.js';
+import { type AccountService, canonicalEmail, checkCredentialsForm } from './accounts.js';
 import type { AuditLog } from './audit.js';
 import { invalid, KeygateError } from './errors.js';
 import type { Account, Millis } from './model.js';
@@ -130,7 +130,12 @@ export class SessionService {
   async listSessions(owner: SessionOwner, currentSessionId: string): Promise<SessionSummary[]> {
     const current = hashSessionId(currentSessionId);
     const sessions = await this.opts.store.sessions.listByUser(owner.user.id, this.opts.clock.now());
-    return sessions.map((session) => ({ current: session.idHash === current, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt }));
+    return sessions.map((session) => ({
+      current: session.idHash === current,
+      createdAt: session.createdAt,
+      lastSeenAt: session.lastSeenAt,
+      expiresAt: session.expiresAt,
+    }));
   }
 
   /** Signs the user out of every other browser; returns how many sessions ended. */
@@ -166,7 +171,14 @@ export class SessionService {
     const sessionId = newId('sess');
     const now = this.opts.clock.now();
     const expiresAt = now + SESSION_LIFETIME_MS;
-    await this.opts.store.sessions.create({ idHash: hashSessionId(sessionId), userId: owner.user.id, accountId: owner.account.id, createdAt: now, expiresAt, lastSeenAt: now });
+    await this.opts.store.sessions.create({
+      idHash: hashSessionId(sessionId),
+      userId: owner.user.id,
+      accountId: owner.account.id,
+      createdAt: now,
+      expiresAt,
+      lastSeenAt: now,
+    });
     return { ...owner, sessionId, expiresAt };
   }
 

@@ -1,12 +1,12 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { monthOf } from '../lib/utc-days.js';
 import type { AccountService } from './accounts.js';
 import type { Actor, AuditLog } from './audit.js';
 import { ChangeCache } from './change-cache.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import type { Site } from './model.js';
 import type { Store } from './ports.js';
-import { monthOf } from '../lib/utc-days.js';
 import type { WebhookEvents } from './webhook-events.js';
 
 const MAX_CACHED_ACCOUNTS = 50_000;

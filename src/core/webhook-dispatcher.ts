@@ -88,7 +88,14 @@ export class WebhookDispatcher {
     if (free <= 0) return;
     const now = this.opts.clock.now();
     const busy = [...this.perEndpoint].filter(([, count]) => count >= perEndpoint).map(([id]) => id);
-    const claimed = await this.opts.store.claim({ now, leaseUntil: now + timeoutMs + LEASE_MARGIN_MS, owner: this.owner, limit: free, perEndpoint, skipEndpoints: busy });
+    const claimed = await this.opts.store.claim({
+      now,
+      leaseUntil: now + timeoutMs + LEASE_MARGIN_MS,
+      owner: this.owner,
+      limit: free,
+      perEndpoint,
+      skipEndpoints: busy,
+    });
     // A claim of ours that the clock ran past while its attempt was still going: not sent twice.
     for (const delivery of claimed) if (!this.inFlight.has(delivery.id)) this.send(delivery);
   }

@@ -1,8 +1,8 @@
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { isoTime } from '../lib/utc-days.js';
 import type { ApiKey, Millis, Site, WebhookEndpoint, WebhookEvent, WebhookEventType } from './model.js';
 import type { WebhookStore } from './ports.js';
-import { isoTime } from '../lib/utc-days.js';
 
 /** Why a key was revoked (SPEC §10's `data.reason` of `key.revoked`). */
 export type RevocationReason = 'user' | 'api' | 'rotation' | 'leaked';

@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Actor, AuditLog } from './audit.js';
 import { decodeCursor, pageOf } from './cursor.js';
-import { KeygateError, invalid } from './errors.js';
+import { invalid, KeygateError } from './errors.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEndpoint } from './model.js';
 import type { Store, WebhookTransport } from './ports.js';
 import type { WebhookEvents } from './webhook-events.js';
@@ -177,7 +177,12 @@ export class WebhookService {
     return this.opts.store.webhooks.prune(this.opts.clock.now() - WEBHOOK_RETENTION_MS);
   }
 
-  private audit(actor: Actor, action: 'webhook.created' | 'webhook.updated' | 'webhook.secret_rolled' | 'webhook.deleted', endpoint: WebhookEndpoint, details?: Record<string, unknown>) {
+  private audit(
+    actor: Actor,
+    action: 'webhook.created' | 'webhook.updated' | 'webhook.secret_rolled' | 'webhook.deleted',
+    endpoint: WebhookEndpoint,
+    details?: Record<string, unknown>,
+  ) {
     return this.opts.audit.record(endpoint.accountId, actor, action, { type: 'webhook', id: endpoint.id, name: endpoint.url }, details);
   }
 }

@@ -1,29 +1,29 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import type { Services } from '../core/services.js';
 import { newRequestId } from '../lib/ids.js';
 import { keyPrefix } from '../lib/key-format.js';
 import { apiKeyAuth } from './api-key-auth.js';
 import { clientErrorHandler } from './client-errors.js';
-import { capConnections } from './connection-cap.js';
 import { clientIpResolver } from './client-ip.js';
+import { capConnections } from './connection-cap.js';
 import { dashboardApi } from './dashboard/index.js';
-import { installMetrics } from './metrics.js';
 import { handleError, relabelNotFound, sendError } from './errors.js';
+import { installMetrics } from './metrics.js';
+import { logRequests } from './request-logging.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { collectRoutes } from './routes/collect.js';
-import { logRequests } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
+import { oauthRoutes, TOKEN_PATH } from './routes/oauth.js';
 import { reportLeakRoutes } from './routes/report-leak.js';
 import { secretScanningRoutes } from './routes/secret-scanning.js';
-import { oauthRoutes, TOKEN_PATH } from './routes/oauth.js';
 import { siteRoutes } from './routes/sites.js';
-import { rejectUnstorableText } from './text-fields.js';
 import { trackingScriptRoutes } from './routes/tracking-script.js';
 import { DEFAULT_WEB_ROOT, serveDashboard } from './spa.js';
+import { rejectUnstorableText } from './text-fields.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -121,7 +121,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
           },
           oauth2: {
             type: 'oauth2',
-            description: 'Client credentials: the client_id is the key\'s id (key_…), the client_secret the key itself',
+            description: "Client credentials: the client_id is the key's id (key_…), the client_secret the key itself",
             flows: { clientCredentials: { tokenUrl: TOKEN_PATH, scopes: {} } },
           },
         },

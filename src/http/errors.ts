@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { KeygateError, type ErrorCode, type ErrorDetails } from '../core/errors.js';
+import { type ErrorCode, type ErrorDetails, KeygateError } from '../core/errors.js';
 import type { ErrorBody } from './responses.js';
 
 /** The one code → status mapping; exhaustive, so a new code cannot ship without a status. */
@@ -79,7 +79,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     if (error.details.retryAfterSeconds !== undefined) setRetryAfter(reply, error.details.retryAfterSeconds);
     return sendError(reply, error.code, error.message);
   }
-  if (error.validation) return sendError(reply, 'VALIDATION_ERROR', validationMessage(error.validation as ValidationIssue[], error.validationContext ?? 'request'));
+  if (error.validation)
+    return sendError(reply, 'VALIDATION_ERROR', validationMessage(error.validation as ValidationIssue[], error.validationContext ?? 'request'));
   const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
   if (known) return sendError(reply, known[0], known[1]);
   if (error instanceof SyntaxError && error.statusCode === 400) return sendError(reply, 'VALIDATION_ERROR', 'body: is not valid JSON');

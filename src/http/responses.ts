@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 /**
  * Every JSON answer of the REST API and of the dashboard API, one TypeBox schema each: the
@@ -50,10 +50,15 @@ export const SiteStatsSchema = Type.Object({
   from: Type.String({ format: 'date' }),
   to: Type.String({ format: 'date' }),
   totals: Type.Object({ events: Type.Integer(), humans: Type.Integer(), bots: Type.Integer() }),
-  days: Type.Array(Type.Object({ date: Type.String({ format: 'date' }), humans: Type.Integer(), bots: Type.Integer() }), { description: 'Every day of the range, ascending' }),
+  days: Type.Array(Type.Object({ date: Type.String({ format: 'date' }), humans: Type.Integer(), bots: Type.Integer() }), {
+    description: 'Every day of the range, ascending',
+  }),
   top_bots: Type.Array(Type.Object({ name: Type.String(), events: Count }), { maxItems: 10 }),
   top_paths: Type.Array(Type.Object({ path: Type.String(), events: Count }), { maxItems: 10 }),
-  top_referrers: Type.Array(Type.Object({ referrer: Type.String(), events: Count }), { maxItems: 10, description: 'By host name; hits without a referrer are left out' }),
+  top_referrers: Type.Array(Type.Object({ referrer: Type.String(), events: Count }), {
+    maxItems: 10,
+    description: 'By host name; hits without a referrer are left out',
+  }),
 });
 export type SiteStatsView = Static<typeof SiteStatsSchema>;
 
@@ -247,7 +252,11 @@ export const OAuthMetadataAnswer = Type.Object({
   service_documentation: Type.String(),
 });
 /** RFC 6749 §5.1's token answer. */
-export const OAuthTokenAnswer = Type.Object({ access_token: Type.String({ examples: ['at_…'] }), token_type: Type.Literal('Bearer'), expires_in: Type.Integer() });
+export const OAuthTokenAnswer = Type.Object({
+  access_token: Type.String({ examples: ['at_…'] }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+});
 /** RFC 6749 §5.2's error answer, which the OAuth endpoints give instead of SPEC §3's. */
 export const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 export type ScanLabelsAnswer = Static<typeof ScanLabelsAnswer>;

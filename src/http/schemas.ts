@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { ErrorCode } from '../core/errors.js';
 import { ERROR_STATUS } from './errors.js';
 import { ErrorBodySchema } from './responses.js';
@@ -17,7 +17,18 @@ export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
 }
 
 /** Checks 1–9 of SPEC §3 and the server fault every API-key route can answer with. */
-export const AUTH_ERRORS: ErrorCode[] = ['IP_BLOCKED', 'MISSING_KEY', 'INVALID_KEY', 'INACTIVE_KEY', 'EXPIRED_KEY', 'KEY_RESTRICTED', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'VALIDATION_ERROR', 'INTERNAL'];
+export const AUTH_ERRORS: ErrorCode[] = [
+  'IP_BLOCKED',
+  'MISSING_KEY',
+  'INVALID_KEY',
+  'INACTIVE_KEY',
+  'EXPIRED_KEY',
+  'KEY_RESTRICTED',
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
+  'VALIDATION_ERROR',
+  'INTERNAL',
+];
 
 /** How every API-key route may be called (OpenAPI): with the key, or with an OAuth access token of it. */
 export const API_KEY_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { oauth2: [] }];

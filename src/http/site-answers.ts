@@ -18,6 +18,10 @@ export function siteViewsOf(services: SiteReads, accountId: string, keysVersion?
 
 /** One site of the account, or NOT_FOUND whether the id exists elsewhere or not at all. */
 export async function siteViewOf(services: SiteReads, accountId: string, siteId: string): Promise<SiteView> {
-  const [site] = await withEventsThisMonth(services, accountId, services.sites.getSite(accountId, siteId).then((found) => [found]));
+  const [site] = await withEventsThisMonth(
+    services,
+    accountId,
+    services.sites.getSite(accountId, siteId).then((found) => [found]),
+  );
   return site!;
 }

@@ -1,4 +1,4 @@
-import { isRevoked, type ApiKey, type Millis, type QuotaWindow, type Site, type SiteStats, type WebhookEndpoint } from '../core/model.js';
+import { type ApiKey, isRevoked, type Millis, type QuotaWindow, type Site, type SiteStats, type WebhookEndpoint } from '../core/model.js';
 import type { Plan } from '../core/plans.js';
 import type { LoggedAttempt, LoggedAuditEntry, LoggedRequest, RequestLogEntry } from '../core/ports.js';
 import type { SessionOwner, SessionSummary } from '../core/sessions.js';
@@ -221,7 +221,12 @@ export function sessionView({ user, account }: SessionOwner, plan: Plan): Sessio
 
 /** One of the user's signed-in sessions, for the Account page. */
 export function sessionInfoView(session: SessionSummary): SessionInfoView {
-  return { current: session.current, created_at: isoTime(session.createdAt), last_seen_at: isoTime(session.lastSeenAt), expires_at: isoTime(session.expiresAt) };
+  return {
+    current: session.current,
+    created_at: isoTime(session.createdAt),
+    last_seen_at: isoTime(session.lastSeenAt),
+    expires_at: isoTime(session.expiresAt),
+  };
 }
 
 /** What webhook events carry (SPEC §10): a key, a site or an endpoint as the APIs show it. */

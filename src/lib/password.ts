@@ -1,5 +1,5 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { TaskQueue, type Priority } from './task-queue.js';
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { type Priority, TaskQueue } from './task-queue.js';
 
 // OWASP's scrypt floor: N=2^17, r=8, p=1 (128 MiB of memory per hash).
 const PARAMS = { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 } as const;
@@ -17,9 +17,7 @@ export const passwordWork = new TaskQueue({ concurrency: 2, maxWaiting: 32 });
 function derive(password: string, salt: Buffer, options: ScryptOptions, priority: Priority): Promise<Buffer> {
   return passwordWork.run(
     () =>
-      new Promise((resolve, reject) =>
-        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
-      ),
+      new Promise((resolve, reject) => scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)))),
     priority,
   );
 }

@@ -28,7 +28,8 @@ describe('isPublicAddress', () => {
   });
 
   it('refuses IPv4-mapped and IPv4-compatible IPv6 forms of refused addresses', () => {
-    for (const address of ['::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '::127.0.0.1', '::ffff:0:10.0.0.1']) expect(isPublicAddress(address), address).toBe(false);
+    for (const address of ['::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '::127.0.0.1', '::ffff:0:10.0.0.1'])
+      expect(isPublicAddress(address), address).toBe(false);
     expect(isPublicAddress('::ffff:8.8.8.8')).toBe(true);
   });
 

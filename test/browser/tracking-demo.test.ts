@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // Code passed to the page (init scripts, evaluate) runs in the browser.
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDemo, type DemoServer } from '../../examples/tracking-demo/serve.js';
+import { type DemoServer, serveDemo } from '../../examples/tracking-demo/serve.js';
 import type { Site } from '../../src/core/model.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { CHROME_UA } from '../http/collect-hit.js';

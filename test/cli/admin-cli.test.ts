@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCli, callApi, expectNoStackTrace, ProcessWorld, uniqueEmail, type Cli, type ServerProcess } from '../process/spawn.js';
+import { adminCli, type Cli, callApi, expectNoStackTrace, ProcessWorld, type ServerProcess, uniqueEmail } from '../process/spawn.js';
 
 const ISSUED_FIELDS = ['id', 'key', 'name', 'category', 'mode', 'prefix', 'last4', 'expires_at', 'created_at'];
 const METADATA_FIELDS = ['id', 'name', 'category', 'mode', 'prefix', 'last4', 'active', 'expires_at', 'created_at', 'last_used_at', 'revoked_at'];
@@ -116,7 +116,14 @@ describe.concurrent('admin create-key', () => {
     const issued = await cli.ok('create-key', '--account', account, '--name', 'Production Server');
     expect(Object.keys(issued).sort()).toEqual([...ISSUED_FIELDS].sort());
     expect(issued.key).toMatch(/^sk_live_[0-9A-Za-z]{32}$/);
-    expect(issued).toMatchObject({ name: 'Production Server', category: 'production', mode: 'live', prefix: 'sk_live_', last4: issued.key.slice(-4), expires_at: null });
+    expect(issued).toMatchObject({
+      name: 'Production Server',
+      category: 'production',
+      mode: 'live',
+      prefix: 'sk_live_',
+      last4: issued.key.slice(-4),
+      expires_at: null,
+    });
     expect(issued.id).toMatch(/^key_[0-9A-Za-z]{16}$/);
     expect(issued.created_at).toMatch(ISO_MS);
     expect((await sites(issued.key)).status).toBe(200);
@@ -183,7 +190,7 @@ describe.concurrent('admin create-key', () => {
 });
 
 describe.concurrent('admin key state commands', () => {
-  it('deactivate-key, reactivate-key and revoke-key print the key\'s metadata', async () => {
+  it("deactivate-key, reactivate-key and revoke-key print the key's metadata", async () => {
     const issued = await newKey(await newAccount());
     const deactivated = await cli.ok('deactivate-key', '--key', issued.id);
     expect(Object.keys(deactivated).sort()).toEqual([...METADATA_FIELDS].sort());
@@ -247,7 +254,7 @@ describe.concurrent('admin rotate-key', () => {
     expect((await sites(rotated.key)).status).toBe(200);
   });
 
-  it('rotates a key at the plan\'s key limit', async () => {
+  it("rotates a key at the plan's key limit", async () => {
     const account = await newAccount();
     const keys = [await newKey(account), await newKey(account), await newKey(account)];
     await cli.ok('rotate-key', '--key', keys[0]!.id);
@@ -262,7 +269,7 @@ describe.concurrent('admin rotate-key', () => {
 });
 
 describe.concurrent('admin logs', () => {
-  it('prints the count of all the key\'s rows and the latest N, newest first, revoked keys included', async () => {
+  it("prints the count of all the key's rows and the latest N, newest first, revoked keys included", async () => {
     const { id, key } = await newKey(await newAccount());
     const answers = [];
     for (const path of ['/api/v1/sites', '/api/v1/api-keys', '/api/v1/sites/site_000000000000']) {

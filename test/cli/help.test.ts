@@ -46,7 +46,7 @@ describe.concurrent('keygate --help', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('shows one command\'s options with --help or -h, wherever the flag sits among them', async () => {
+  it("shows one command's options with --help or -h, wherever the flag sits among them", async () => {
     expect(await usage('admin', 'rotate-key', '--help')).toBe(
       'usage: keygate admin rotate-key --key ID [--grace-seconds S] [--name N]\n\nReplaces a key; the old one works --grace-seconds more (at most 7 days)\n',
     );
@@ -66,7 +66,10 @@ describe.concurrent('keygate --help', () => {
       const result = await cli.run(...args);
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stdout).toBe('');
-      expect(JSON.parse(result.stderr)).toMatchObject({ code: 'VALIDATION_ERROR', error: expect.stringMatching(/is not a command; usage: keygate admin <command>/) });
+      expect(JSON.parse(result.stderr)).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        error: expect.stringMatching(/is not a command; usage: keygate admin <command>/),
+      });
     }
   });
 

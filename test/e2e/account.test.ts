@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, dashboardApi, nav, PASSWORD, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { accessibilityViolations, type Dashboard, dashboardApi, nav, PASSWORD, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -19,7 +19,9 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 }
 
 describe('the account page', () => {
-  it('changes the password (checking the current one), signing out the other browser; lists sessions and signs out everywhere else', { timeout: 90_000 }, async () => {
+  it('changes the password (checking the current one), signing out the other browser; lists sessions and signs out everywhere else', {
+    timeout: 90_000,
+  }, async () => {
     const mine = await signedUpPage(dashboard, { viewport: { width: 390, height: 800 } });
     const email = (await dashboardApi<{ user: { email: string } }>(mine, 'GET', '/session')).body.user.email;
     const theirs = await dashboard.newPage();
@@ -51,7 +53,10 @@ describe('the account page', () => {
     await theirs.getByLabel('Email').fill(email);
     await theirs.getByLabel('Password').fill(PASSWORD);
     await theirs.getByRole('button', { name: 'Sign in' }).click();
-    await theirs.getByRole('alert').getByText(/Email or password is incorrect/).waitFor();
+    await theirs
+      .getByRole('alert')
+      .getByText(/Email or password is incorrect/)
+      .waitFor();
     await theirs.getByLabel('Password').fill(NEW_PASSWORD);
     await theirs.getByRole('button', { name: 'Sign in' }).click();
     await theirs.getByRole('heading', { name: 'Sites', level: 1 }).waitFor();

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshots, startDashboard, type Dashboard } from './browser.js';
+import { type Dashboard, screenshots, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 let secret: string;
@@ -9,7 +9,10 @@ beforeAll(async () => {
   dashboard = await startDashboard();
   const account = await dashboard.server.newAccount();
   await dashboard.server.services.sites.createSite(account, 'docs.example.com');
-  ({ secret, key: { id: keyId } } = await dashboard.server.newKey(account));
+  ({
+    secret,
+    key: { id: keyId },
+  } = await dashboard.server.newKey(account));
 });
 afterAll(() => dashboard?.close());
 
@@ -29,7 +32,10 @@ describe('the API reference at /docs', () => {
   it('lets a user try the API with an API key as a bearer token', async () => {
     const page = await dashboard.newPage();
     await page.goto('/docs');
-    await page.getByRole('button', { name: /Authorize/ }).first().click();
+    await page
+      .getByRole('button', { name: /Authorize/ })
+      .first()
+      .click();
     await page.locator('#auth-bearer-value').fill(secret);
     await page.getByRole('button', { name: 'Apply credentials' }).click();
     await page.getByRole('button', { name: 'Close' }).first().click();
@@ -39,7 +45,10 @@ describe('the API reference at /docs', () => {
   it('lets a user authorize with OAuth client credentials: it fetches a token and tries the API with it', async () => {
     const page = await dashboard.newPage();
     await page.goto('/docs');
-    await page.getByRole('button', { name: /Authorize/ }).first().click();
+    await page
+      .getByRole('button', { name: /Authorize/ })
+      .first()
+      .click();
     await page.locator('#client_id_clientCredentials').fill(keyId);
     await page.locator('#client_secret_clientCredentials').fill(secret);
     const [token] = await Promise.all([

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
-import { callApi, keyAction, nav, newEmail, PASSWORD, screenshots, startDashboard, type Dashboard } from './browser.js';
+import { callApi, type Dashboard, keyAction, nav, newEmail, PASSWORD, screenshots, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -95,7 +95,9 @@ describe('a new user in the dashboard', () => {
     const csv = page.getByRole('link', { name: 'Export CSV' });
     const csvResponse = await page.request.get((await csv.getAttribute('href'))!);
     expect(csvResponse.status()).toBe(200);
-    expect((await csvResponse.text()).split('\r\n')[0]).toBe('time,key_id,key_name,mode,method,route,path,status,code,duration_ms,ip,referrer,user_agent,credits,auth,id,requests');
+    expect((await csvResponse.text()).split('\r\n')[0]).toBe(
+      'time,key_id,key_name,mode,method,route,path,status,code,duration_ms,ip,referrer,user_agent,credits,auth,id,requests',
+    );
 
     // Revoke, confirmed in a dialog; the next call is refused.
     await page.getByRole('link', { name: 'Back to API keys' }).click();

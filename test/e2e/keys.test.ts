@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, dashboardApi, keyAction, nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { callApi, type Dashboard, dashboardApi, keyAction, nav, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -169,10 +169,12 @@ describe('API keys in the dashboard', () => {
     expect(new URL(page.url()).pathname).toBe('/settings/api-keys');
 
     // Closing the tab asks the browser's own question.
-    const asked = new Promise<string>((resolve) => page.once('dialog', (question) => {
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (question) => {
         resolve(question.type());
         void question.accept();
-      }));
+      }),
+    );
     await page.close({ runBeforeUnload: true });
     await expect(asked).resolves.toBe('beforeunload');
   });
@@ -188,7 +190,9 @@ describe('API keys in the dashboard', () => {
     await page.getByTestId('secret').waitFor();
     await page.getByRole('button', { name: 'I have stored it safely' }).click();
     const limit = page.getByTestId('key-limit');
-    await poll(() => limit.textContent()).toMatch(/^3 of 3 keys used on the free plan\..*"Backend" is being rotated out: it keeps working, and holds a place, until .* UTC\.$/);
+    await poll(() => limit.textContent()).toMatch(
+      /^3 of 3 keys used on the free plan\..*"Backend" is being rotated out: it keeps working, and holds a place, until .* UTC\.$/,
+    );
     await expect(limit.textContent()).resolves.not.toContain('4 of 3');
     await page.getByText("You can generate a key again once the rotated key's grace period ends").waitFor();
     await screenshots(page, 'keys-rotating');

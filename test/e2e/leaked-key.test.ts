@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, dashboardApi, nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { callApi, type Dashboard, dashboardApi, nav, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -16,7 +16,11 @@ describe('a key found leaked', () => {
     expect((await callApi(server, created.secret)).status).toBe(200);
 
     const url = 'https://github.com/octo/app/blob/main/deploy.sh';
-    const report = await fetch(`${server.url}/api/v1/keys/report-leak`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: created.secret, url }) });
+    const report = await fetch(`${server.url}/api/v1/keys/report-leak`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: created.secret, url }),
+    });
     expect(report.status).toBe(202);
     await server.services.leaks.settled();
     expect((await callApi(server, created.secret)).body.code).toBe('INVALID_KEY');

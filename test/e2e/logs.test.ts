@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardApi, nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { type Dashboard, dashboardApi, nav, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -14,7 +14,9 @@ interface CreatedKey {
 
 /** One API call as a customer's server makes it; its answer's request id. */
 async function call(secret: string, path = '/api/v1/sites'): Promise<{ status: number; requestId: string }> {
-  const response = await fetch(`${dashboard.server.url}${path}`, { headers: { authorization: `Bearer ${secret}`, 'user-agent': 'billing-cron/2.1', referer: 'https://app.example.com/' } });
+  const response = await fetch(`${dashboard.server.url}${path}`, {
+    headers: { authorization: `Bearer ${secret}`, 'user-agent': 'billing-cron/2.1', referer: 'https://app.example.com/' },
+  });
   return { status: response.status, requestId: response.headers.get('x-request-id')! };
 }
 
@@ -67,7 +69,15 @@ describe('request logs in the dashboard', () => {
     await page.getByRole('button', { name: /^Details of GET \/api\/v1\/sites\/site_000000000000 at .* UTC$/ }).click();
     const details = page.locator('.request-details');
     const text = await details.textContent();
-    for (const expected of [refused.requestId, 'billing-cron/2.1', 'https://app.example.com/', 'Error codeRATE_LIMITED', `Logged key (${key.key.id}), live`, 'Credits0', 'Route/api/v1/sites/:id']) {
+    for (const expected of [
+      refused.requestId,
+      'billing-cron/2.1',
+      'https://app.example.com/',
+      'Error codeRATE_LIMITED',
+      `Logged key (${key.key.id}), live`,
+      'Credits0',
+      'Route/api/v1/sites/:id',
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).toMatch(/Time\w{3} \d{1,2}, \d{4}, \d{2}:\d{2}:\d{2} UTC/);
@@ -95,6 +105,8 @@ describe('request logs in the dashboard', () => {
     await page.getByText('1–3 of 3 requests').waitFor();
     const url = new URL(page.url());
     expect([url.searchParams.get('range'), url.searchParams.get('to')]).toEqual(['custom', utcMinute(now)]);
-    await expect(page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).resolves.toContain(`to=${encodeURIComponent(new Date(Date.parse(`${utcMinute(now)}:59.999Z`)).toISOString())}`);
+    await expect(page.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).resolves.toContain(
+      `to=${encodeURIComponent(new Date(Date.parse(`${utcMinute(now)}:59.999Z`)).toISOString())}`,
+    );
   });
 });

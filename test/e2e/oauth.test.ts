@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { obtainToken } from '../http/oauth-client.js';
-import { callApi, dashboardApi, nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { callApi, type Dashboard, dashboardApi, nav, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => dashboard?.close());
 
 describe('OAuth access tokens in the dashboard', () => {
-  it('marks token requests in Logs, counts a key\'s live tokens and revokes them all, with an audit entry', async () => {
+  it("marks token requests in Logs, counts a key's live tokens and revokes them all, with an audit entry", async () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
     const created = await dashboardApi<{ key: { id: string }; secret: string }>(page, 'POST', '/keys', { name: 'Machine client' });

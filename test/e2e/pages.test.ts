@@ -1,7 +1,19 @@
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
-import { accessibilityViolations, callApi, dashboardApi, keyAction, nav, PASSWORD, poll, signedUpPage, startDashboard, WIDTHS, type Dashboard } from './browser.js';
+import {
+  accessibilityViolations,
+  callApi,
+  type Dashboard,
+  dashboardApi,
+  keyAction,
+  nav,
+  PASSWORD,
+  poll,
+  signedUpPage,
+  startDashboard,
+  WIDTHS,
+} from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -30,7 +42,9 @@ async function pageWithData(options: Parameters<Dashboard['newPage']>[0] = {}): 
   const page = await signedUpPage(dashboard, options);
   const site = (await dashboardApi<{ site: { id: string; key: string } }>(page, 'POST', '/sites', { domain: 'pages.example.com' })).body.site;
   for (const userAgent of [CHROME_UA, GPTBOT]) {
-    expect((await collectHit(dashboard.server, site.key, { url: 'https://pages.example.com/pricing', referrer: 'https://news.example.org/', userAgent })).status).toBe(202);
+    expect(
+      (await collectHit(dashboard.server, site.key, { url: 'https://pages.example.com/pricing', referrer: 'https://news.example.org/', userAgent })).status,
+    ).toBe(202);
   }
   const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Pages key', quotas: { daily: 50 } })).body;
   for (let i = 0; i < 3; i++) await callApi(dashboard.server, key.secret);
@@ -109,7 +123,10 @@ describe('every page of the dashboard', () => {
       await expectAccessible(page, `${colorScheme} key detail`);
 
       await visit('Logs', 'Request logs');
-      await page.getByRole('button', { name: /^Details of GET \/api\/v1\/sites/ }).first().click();
+      await page
+        .getByRole('button', { name: /^Details of GET \/api\/v1\/sites/ })
+        .first()
+        .click();
       await page.locator('.request-details').waitFor();
       await expectAccessible(page, `${colorScheme} logs with a request's details`);
       await visit('Plan', 'Plan');
@@ -176,7 +193,7 @@ describe('every page of the dashboard', () => {
 });
 
 describe('charts', () => {
-  it('show no empty axes without data; with data, the legend in the bars\' order and tooltips with the day\'s total', async () => {
+  it("show no empty axes without data; with data, the legend in the bars' order and tooltips with the day's total", async () => {
     const empty = await signedUpPage(dashboard);
     await empty.getByText('No API requests in the last 30 days (UTC days).').waitFor();
     await expect(empty.locator('.chart-canvas, .recharts-wrapper').count()).resolves.toBe(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, dashboardApi, keyAction, nav, newEmail, PASSWORD, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { callApi, type Dashboard, dashboardApi, keyAction, nav, newEmail, PASSWORD, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {
@@ -55,7 +55,7 @@ describe('the dashboard refuses clearly', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toContain('If you already have an account with this email, sign in with its password');
   });
 
-  it('shows the free plan\'s site limit once 3 sites exist and offers no way to add a 4th', async () => {
+  it("shows the free plan's site limit once 3 sites exist and offers no way to add a 4th", async () => {
     const page = await signedUpPage(dashboard);
     for (const domain of ['one.example', 'two.example', 'three.example']) {
       expect((await dashboardApi(page, 'POST', '/sites', { domain: `${domain}.com` })).status).toBe(201);
@@ -69,7 +69,7 @@ describe('the dashboard refuses clearly', () => {
     expect([fourth.status, fourth.body.code]).toEqual([403, 'PLAN_LIMIT']);
   });
 
-  it('shows the free plan\'s key limit once 3 keys exist and disables Generate New Key', async () => {
+  it("shows the free plan's key limit once 3 keys exist and disables Generate New Key", async () => {
     const page = await signedUpPage(dashboard);
     await nav(page, 'API Keys').click();
     await page.getByText('0 of 3').waitFor();
@@ -77,7 +77,7 @@ describe('the dashboard refuses clearly', () => {
       expect((await dashboardApi(page, 'POST', '/keys', { name })).status).toBe(201);
     }
     await page.reload();
-    await page.getByText('You have reached your plan\'s limit of 3 keys').waitFor();
+    await page.getByText("You have reached your plan's limit of 3 keys").waitFor();
     await expect(page.getByRole('button', { name: 'Generate New Key' }).isDisabled()).resolves.toBe(true);
     await screenshots(page, 'keys-limit');
     const fourth = await dashboardApi<{ code: string }>(page, 'POST', '/keys', { name: 'four' });

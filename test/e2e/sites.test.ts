@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectHit } from '../http/collect-hit.js';
-import { nav, poll, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { type Dashboard, nav, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 beforeAll(async () => {

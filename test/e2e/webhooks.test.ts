@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebhookReceiver } from '../http/webhook-receiver.js';
-import { nav, screenshots, signedUpPage, startDashboard, type Dashboard } from './browser.js';
+import { type Dashboard, nav, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
 let receiver: WebhookReceiver;

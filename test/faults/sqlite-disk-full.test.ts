@@ -3,9 +3,9 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../harness.js';
 import { collectHit } from '../http/collect-hit.js';
 import { expectError } from '../http/expect-error.js';
-import { startTestServer, type TestServer } from '../harness.js';
 
 /** A 4 MiB tmpfs holds the database: filling it is a full disk. Mounting needs root (CAP_SYS_ADMIN). */
 const mountPoint = mkdtempSync(join(tmpdir(), 'keygate-full-disk-'));

@@ -1,14 +1,14 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../harness.js';
 import { collectHit } from '../http/collect-hit.js';
 import { dashboardCall, PASSWORD, signUp } from '../http/dashboard-client.js';
 import { expectError } from '../http/expect-error.js';
-import { startTestServer, type TestServer } from '../harness.js';
 
 /**
  * The SQLite database's file system turns read-only under a running server, then writable
@@ -27,7 +27,7 @@ const skipped =
     : !existsSync('/dev/fuse')
       ? 'needs /dev/fuse'
       : spawnSync(PYTHON, ['-c', 'import fusepy']).status !== 0
-        ? 'needs Debian\'s python3-fusepy'
+        ? "needs Debian's python3-fusepy"
         : undefined;
 
 const base = mkdtempSync(join(tmpdir(), 'keygate-read-only-'));
@@ -38,7 +38,10 @@ const readOnlySwitch = join(base, 'read-only');
 let mirror: ChildProcess | undefined;
 let server: TestServer;
 
-const mounted = () => readFileSync('/proc/self/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === mountPoint);
+const mounted = () =>
+  readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === mountPoint);
 
 beforeAll(async () => {
   if (skipped) return;

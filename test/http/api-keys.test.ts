@@ -16,7 +16,7 @@ afterAll(() => server.close());
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('GET /api/v1/api-keys', () => {
-  it('lists the account\'s keys in SPEC §5\'s exact shape, null for unset times', async () => {
+  it("lists the account's keys in SPEC §5's exact shape, null for unset times", async () => {
     const account = await server.newAccount();
     const caller = await server.newKey(account, { name: 'Production Server' });
     const expiresAt = server.clock.now() + 30 * DAY;

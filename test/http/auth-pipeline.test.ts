@@ -115,8 +115,8 @@ describe('check 6: restrictions', () => {
   });
 });
 
-describe('check 10: the route\'s own checks', () => {
-  test('answers 403 SITE_NOT_FOUND for another account\'s site', async ({ call, server, key }) => {
+describe("check 10: the route's own checks", () => {
+  test("answers 403 SITE_NOT_FOUND for another account's site", async ({ call, server, key }) => {
     const other = await server.newAccount();
     const site = await server.services.sites.createSite(other, 'other.example.com');
     expectError(await call(`/api/v1/sites/${site.id}`, { key: key.secret }), 403, 'SITE_NOT_FOUND', 'Site not found');
@@ -126,7 +126,7 @@ describe('check 10: the route\'s own checks', () => {
     expectError(await call('/api/v1/sites/site_000000000000', { key: key.secret }), 403, 'SITE_NOT_FOUND', 'Site not found');
   });
 
-  test('answers 200 with the site for the account\'s own site', async ({ call, server, account, key }) => {
+  test("answers 200 with the site for the account's own site", async ({ call, server, account, key }) => {
     const site = await server.services.sites.createSite(account, 'mine.example.com');
     const { status, body } = await call(`/api/v1/sites/${site.id}`, { key: key.secret });
     expect(status).toBe(200);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/lib/key-format.js';
-import { startTestServer, type CallResult, type TestServer } from '../harness.js';
-import { dashboardCall, signUp, type DashboardClient } from './dashboard-client.js';
+import { type CallResult, startTestServer, type TestServer } from '../harness.js';
+import { type DashboardClient, dashboardCall, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
-import { routeTable, type RouteEntry } from './route-table.js';
+import { type RouteEntry, routeTable } from './route-table.js';
 
 /**
  * Every route of the server, read from its route table, against every kind of credential
@@ -84,7 +84,11 @@ const hasBody = (method: string) => method === 'POST' || method === 'PATCH';
 async function ownerRecords(): Promise<string> {
   const keysNow = await server.services.keys.listKeys(owner.accountId, { includeRevoked: true });
   const sites = await server.services.sites.listSites(owner.accountId);
-  return JSON.stringify({ keys: keysNow.map(({ lastUsedAt: _used, ...key }) => key), sites, account: await server.services.accounts.getAccount(owner.accountId) });
+  return JSON.stringify({
+    keys: keysNow.map(({ lastUsedAt: _used, ...key }) => key),
+    sites,
+    account: await server.services.accounts.getAccount(owner.accountId),
+  });
 }
 
 function apiCall(route: RouteEntry, key: string | undefined): Promise<CallResult> {
@@ -125,7 +129,7 @@ describe('every API-key route', () => {
     expect(await ownerRecords()).toBe(before);
   });
 
-  it('gives another account\'s key nothing of the owner\'s: ids answer as not found, lists hold only its own', async () => {
+  it("gives another account's key nothing of the owner's: ids answer as not found, lists hold only its own", async () => {
     const before = await ownerRecords();
     for (const route of apiRoutes()) {
       const result = await apiCall(route, keys.intruder);
@@ -174,7 +178,7 @@ describe('every dashboard route behind a session', () => {
     for (const route of sessionRoutes()) expectError(await sessionCall(route, client.cookie), 401, 'NOT_SIGNED_IN');
   });
 
-  it('gives another account\'s session nothing of the owner\'s: ids answer 404, lists hold only its own', async () => {
+  it("gives another account's session nothing of the owner's: ids answer 404, lists hold only its own", async () => {
     const before = await ownerRecords();
     for (const route of sessionRoutes()) {
       const result = await sessionCall(route, intruder.cookie);

@@ -50,14 +50,14 @@ describe('hostile Authorization headers', () => {
 });
 
 describe('hostile :id', () => {
-  it('answers SQL-looking ids as another account\'s', async () => {
+  it("answers SQL-looking ids as another account's", async () => {
     const id = encodeURIComponent(SQL);
     expectError(await server.call(`/api/v1/sites/${id}`, { key: secret }), 403, 'SITE_NOT_FOUND', 'Site not found');
     expectError(await server.call(`/api/v1/api-keys/${id}`, { key: secret, method: 'DELETE' }), 403, 'KEY_NOT_FOUND');
     expectError(await server.call(`/api/v1/sites/${encodeURIComponent(`${site.id}' OR '1'='1`)}`, { key: secret }), 403, 'SITE_NOT_FOUND');
   });
 
-  it('answers unicode ids as another account\'s', async () => {
+  it("answers unicode ids as another account's", async () => {
     expectError(await server.call(`/api/v1/sites/${encodeURIComponent('site_😀ü')}`, { key: secret }), 403, 'SITE_NOT_FOUND');
   });
 
@@ -77,12 +77,22 @@ describe('hostile :id', () => {
 describe('bodies', () => {
   it('answers 413 PAYLOAD_TOO_LARGE for a body over 1 MB', async () => {
     const body = JSON.stringify({ padding: 'x'.repeat(1024 * 1024) });
-    const answer = await server.call(`/api/v1/api-keys/${issued.key.id}`, { key: secret, method: 'DELETE', headers: { 'content-type': 'application/json' }, body });
+    const answer = await server.call(`/api/v1/api-keys/${issued.key.id}`, {
+      key: secret,
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 400 VALIDATION_ERROR for invalid JSON on DELETE', async () => {
-    const answer = await server.call(`/api/v1/api-keys/${issued.key.id}`, { key: secret, method: 'DELETE', headers: { 'content-type': 'application/json' }, body: '{"oops":' });
+    const answer = await server.call(`/api/v1/api-keys/${issued.key.id}`, {
+      key: secret,
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: '{"oops":',
+    });
     expectError(answer, 400, 'VALIDATION_ERROR', /^body: /);
   });
 
@@ -99,14 +109,22 @@ describe('unknown routes and methods', () => {
   });
 
   it('answers 404 NOT_FOUND for an unknown method on a known path', async () => {
-    expectError(await server.call('/api/v1/sites', { key: secret, method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{}' }), 404, 'NOT_FOUND');
+    expectError(
+      await server.call('/api/v1/sites', { key: secret, method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await server.call(`/api/v1/sites/${site.id}`, { key: secret, method: 'DELETE' }), 404, 'NOT_FOUND');
-    expectError(await server.call('/api/v1/api-keys', { key: secret, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 404, 'NOT_FOUND');
+    expectError(
+      await server.call('/api/v1/api-keys', { key: secret, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      404,
+      'NOT_FOUND',
+    );
   });
 });
 
 describe('after all of the above', () => {
-  it('left the account\'s keys and sites as they were', async () => {
+  it("left the account's keys and sites as they were", async () => {
     const keys = await server.services.keys.listKeys(account);
     expect(keys.map(({ id, active, revokedAt }) => ({ id, active, revokedAt }))).toEqual([{ id: issued.key.id, active: true, revokedAt: null }]);
     expect((await server.services.sites.listSites(account)).map(({ id, domain }) => ({ id, domain }))).toEqual([{ id: site.id, domain: 'example.com' }]);

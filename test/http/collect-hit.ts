@@ -10,7 +10,11 @@ export interface HitOptions {
 }
 
 /** One POST /api/v1/collect as the tracking script's sendBeacon sends it (text/plain JSON), from a Chrome browser unless told otherwise. */
-export function collectHit(server: TestServer, siteKey: string, { url = 'https://example.com/', referrer, userAgent = CHROME_UA, headers = {} }: HitOptions = {}): Promise<CallResult> {
+export function collectHit(
+  server: TestServer,
+  siteKey: string,
+  { url = 'https://example.com/', referrer, userAgent = CHROME_UA, headers = {} }: HitOptions = {},
+): Promise<CallResult> {
   return server.call('/api/v1/collect', {
     method: 'POST',
     headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': userAgent, ...headers },

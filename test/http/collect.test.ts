@@ -92,7 +92,7 @@ describe('POST /api/v1/collect', () => {
     expectError(await collectHit(server, 'ak_000000000000000000000000', { headers: forwardedFor(nextIp()) }), 400, 'INVALID_SITE_KEY', 'Invalid site key');
   });
 
-  it('refuses the site key of a deleted site from the very next hit, and takes a new site\'s key at once', async () => {
+  it("refuses the site key of a deleted site from the very next hit, and takes a new site's key at once", async () => {
     const doomed = await newSite();
     expect((await collectHit(server, doomed.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
     expect((await collectHit(server, doomed.siteKey, { headers: forwardedFor(nextIp()) })).status).toBe(202);
@@ -137,7 +137,11 @@ describe('POST /api/v1/collect', () => {
   });
 
   it('refuses other content types with a VALIDATION_ERROR', async () => {
-    const result = await server.call('/api/v1/collect', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...forwardedFor(nextIp()) }, body: 'site=ak_x' });
+    const result = await server.call('/api/v1/collect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...forwardedFor(nextIp()) },
+      body: 'site=ak_x',
+    });
     expectError(result, 400, 'VALIDATION_ERROR', /^body: /);
   });
 
@@ -177,7 +181,8 @@ describe('POST /api/v1/collect', () => {
       const unknownKey = (i: number) => `ak_${String(i).padStart(24, '0')}`;
       const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => collectHit(server, unknownKey(i + 1), { headers: forwardedFor(ip) })));
       expect(answers.filter((answer) => answer.status === 400).map((answer) => answer.body.code)).toEqual(Array(20).fill('INVALID_SITE_KEY'));
-      for (const refused of answers.filter((answer) => answer.status !== 400)) expectError(refused, 429, 'RATE_LIMITED', 'Too many events: each client IP is limited to 20 per second');
+      for (const refused of answers.filter((answer) => answer.status !== 400))
+        expectError(refused, 429, 'RATE_LIMITED', 'Too many events: each client IP is limited to 20 per second');
       expect(findByKey).toHaveBeenCalledTimes(20);
     } finally {
       findByKey.mockRestore();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
-import { dashboardCall, PASSWORD, sessionCookieOf, signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, dashboardCall, PASSWORD, sessionCookieOf, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 import { forwardedFor } from './forwarded-for.js';
 
@@ -20,7 +20,7 @@ async function signInAgain(client: DashboardClient, password = PASSWORD): Promis
 const NEW_PASSWORD = 'an entirely new passphrase';
 
 describe('the account page API', () => {
-  it('lists the user\'s live sessions newest first, marks this one, and shows no session ids', async () => {
+  it("lists the user's live sessions newest first, marks this one, and shows no session ids", async () => {
     const client = await signUp(server);
     server.clock.advance(1000);
     const other = await signInAgain(client);
@@ -46,7 +46,11 @@ describe('the account page API', () => {
     expect((await stranger.request('GET', '/session')).status).toBe(200);
     const audit = (await client.request('GET', '/audit')).body.entries[0];
     expect(audit).toMatchObject({ action: 'user.signed_out_elsewhere', user: { id: client.userId }, details: { via: 'dashboard', ended: 2 } });
-    expectError(await dashboardCall(server, client.cookie, 'POST', '/sessions/end-others', undefined, { origin: 'https://evil.example' }), 403, 'CSRF_REJECTED');
+    expectError(
+      await dashboardCall(server, client.cookie, 'POST', '/sessions/end-others', undefined, { origin: 'https://evil.example' }),
+      403,
+      'CSRF_REJECTED',
+    );
   });
 
   it('changes the password after checking the current one; other sessions end, this one stays, the old password stops working', async () => {
@@ -64,8 +68,18 @@ describe('the account page API', () => {
   it('refuses a wrong current password (counted like a failed sign-in) and a short new one, naming the field', async () => {
     const client = await signUp(server);
     const ip = forwardedFor('203.0.113.77');
-    expectError(await client.request('POST', '/password', { current_password: 'not it at all', new_password: NEW_PASSWORD }, ip), 400, 'VALIDATION_ERROR', 'current_password: is not your current password');
-    expectError(await client.request('POST', '/password', { current_password: PASSWORD, new_password: 'short' }, ip), 400, 'VALIDATION_ERROR', /^new_password: must be at least 10 characters/);
+    expectError(
+      await client.request('POST', '/password', { current_password: 'not it at all', new_password: NEW_PASSWORD }, ip),
+      400,
+      'VALIDATION_ERROR',
+      'current_password: is not your current password',
+    );
+    expectError(
+      await client.request('POST', '/password', { current_password: PASSWORD, new_password: 'short' }, ip),
+      400,
+      'VALIDATION_ERROR',
+      /^new_password: must be at least 10 characters/,
+    );
     expectError(await client.request('POST', '/password', { current_password: PASSWORD }, ip), 400, 'VALIDATION_ERROR', /^new_password: /);
     // The password is unchanged.
     await signInAgain(client);

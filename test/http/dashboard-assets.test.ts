@@ -33,7 +33,9 @@ function expectSecurityHeaders(headers: IncomingHttpHeaders): void {
 }
 
 const assets = existsSync(join(DEFAULT_WEB_ROOT, 'assets')) ? readdirSync(join(DEFAULT_WEB_ROOT, 'assets')) : [];
-const entry = /<script type="module" crossorigin src="\/assets\/([^"]+\.js)"/.exec(existsSync(join(DEFAULT_WEB_ROOT, 'index.html')) ? readFileSync(join(DEFAULT_WEB_ROOT, 'index.html'), 'utf8') : '')?.[1];
+const entry = /<script type="module" crossorigin src="\/assets\/([^"]+\.js)"/.exec(
+  existsSync(join(DEFAULT_WEB_ROOT, 'index.html')) ? readFileSync(join(DEFAULT_WEB_ROOT, 'index.html'), 'utf8') : '',
+)?.[1];
 
 describe('the built dashboard as served', () => {
   let server: TestServer;

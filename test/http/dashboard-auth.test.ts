@@ -22,7 +22,10 @@ describe('sign-up', () => {
   it('creates an account on the free plan, signs in and answers the session', async () => {
     const result = await dashboardCall(server, undefined, 'POST', '/signup', { email: ' New.User@Example.com ', password: PASSWORD });
     expect(result.status, result.text).toBe(201);
-    expect(result.body).toEqual({ user: { id: expect.stringMatching(/^user_/), email: 'new.user@example.com' }, account: { id: expect.stringMatching(/^acct_/), plan: 'free' } });
+    expect(result.body).toEqual({
+      user: { id: expect.stringMatching(/^user_/), email: 'new.user@example.com' },
+      account: { id: expect.stringMatching(/^acct_/), plan: 'free' },
+    });
     const cookie = sessionCookieOf(result)!;
     expect(cookie).toMatch(/^kg_session=sess_[0-9A-Za-z]{32}$/);
     const session = await dashboardCall(server, cookie, 'GET', '/session');
@@ -139,9 +142,18 @@ describe('failed sign-ins', () => {
     const client = await signUp(server);
     const ip = fromNewIp();
     for (let i = 0; i < 3; i++) {
-      expectError(await dashboardCall(server, undefined, 'POST', '/signin', { email: client.email, password: 'wrong password!' }, ip), 401, 'INVALID_CREDENTIALS');
+      expectError(
+        await dashboardCall(server, undefined, 'POST', '/signin', { email: client.email, password: 'wrong password!' }, ip),
+        401,
+        'INVALID_CREDENTIALS',
+      );
     }
-    expectError(await dashboardCall(server, undefined, 'POST', '/signin', { email: client.email, password: PASSWORD }, ip), 403, 'IP_BLOCKED', 'IP temporarily blocked');
+    expectError(
+      await dashboardCall(server, undefined, 'POST', '/signin', { email: client.email, password: PASSWORD }, ip),
+      403,
+      'IP_BLOCKED',
+      'IP temporarily blocked',
+    );
     expectError(await client.request('GET', '/keys', undefined, ip), 403, 'IP_BLOCKED');
     expectError(await client.request('GET', '/session', undefined, ip), 403, 'IP_BLOCKED');
     expectError(await server.call('/api/v1/sites', { headers: ip }), 403, 'IP_BLOCKED');
@@ -173,10 +185,17 @@ describe('without TRUST_PROXY', () => {
   });
   afterAll(() => direct.close());
 
-  it('believes no X-Forwarded-Proto or X-Forwarded-Host: the origin stays the socket\'s', async () => {
+  it("believes no X-Forwarded-Proto or X-Forwarded-Host: the origin stays the socket's", async () => {
     const forged = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'dash.example.com', origin: 'https://dash.example.com' };
     expectError(await dashboardCall(direct, undefined, 'POST', '/signup', { email: 'forged@example.com', password: PASSWORD }, forged), 403, 'CSRF_REJECTED');
-    const result = await dashboardCall(direct, undefined, 'POST', '/signup', { email: 'direct@example.com', password: PASSWORD }, { 'x-forwarded-proto': 'https' });
+    const result = await dashboardCall(
+      direct,
+      undefined,
+      'POST',
+      '/signup',
+      { email: 'direct@example.com', password: PASSWORD },
+      { 'x-forwarded-proto': 'https' },
+    );
     expect(result.status, result.text).toBe(201);
     expect(setCookieLine(result)).not.toMatch(/Secure/i);
   });

@@ -22,7 +22,14 @@ export function sessionCookieOf(result: CallResult): string | undefined {
 }
 
 /** The same-origin JSON request of the SPA: Origin of the server, and the cookie if any. */
-export function dashboardCall<Body = any>(server: TestServer, cookie: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export function dashboardCall<Body = any>(
+  server: TestServer,
+  cookie: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   return server.call<Body>(`/dashboard/api${path}`, {
     method,
     headers: {
@@ -45,6 +52,7 @@ export async function signUp(server: TestServer, email = `dash${++signUps}-${pro
     userId: result.body.user.id,
     accountId: result.body.account.id,
     email,
-    request: <Body>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => dashboardCall<Body>(server, cookie, method, path, body, headers),
+    request: <Body>(method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      dashboardCall<Body>(server, cookie, method, path, body, headers),
   };
 }

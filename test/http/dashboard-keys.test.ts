@@ -78,7 +78,14 @@ describe('creating a key', () => {
   test('defaults to a live production key without quotas or restrictions', async ({ owner, create }) => {
     const { key, secret } = await create(owner);
     expect(secret).toMatch(/^sk_live_/);
-    expect(key).toMatchObject({ mode: 'live', category: 'production', expires_at: null, quotas: {}, quota_use: {}, restrictions: { ips: [], referrers: [], endpoints: [] } });
+    expect(key).toMatchObject({
+      mode: 'live',
+      category: 'production',
+      expires_at: null,
+      quotas: {},
+      quota_use: {},
+      restrictions: { ips: [], referrers: [], endpoints: [] },
+    });
   });
 
   test('refuses bad input with the field named', async ({ owner }) => {
@@ -115,7 +122,15 @@ describe('editing a key', () => {
     expect((await server.call('/api/v1/sites', { key: secret })).status).toBe(200);
     const result = await owner.request('PATCH', `/keys/${key.id}`, { name: 'Renamed', restrictions: { ips: ['192.0.2.1'] } });
     expect(result.status, result.text).toBe(200);
-    expect(result.body.key).toMatchObject({ id: key.id, name: 'Renamed', category: 'development', quotas: { daily: 5 }, quota_use: { daily: 1 }, restrictions: { ips: ['192.0.2.1'] }, used: true });
+    expect(result.body.key).toMatchObject({
+      id: key.id,
+      name: 'Renamed',
+      category: 'development',
+      quotas: { daily: 5 },
+      quota_use: { daily: 1 },
+      restrictions: { ips: ['192.0.2.1'] },
+      used: true,
+    });
     expectError(await server.call('/api/v1/sites', { key: secret }), 403, 'KEY_RESTRICTED');
     const cleared = await owner.request('PATCH', `/keys/${key.id}`, { quotas: {}, restrictions: {}, expires_at: null });
     expect(cleared.body.key).toMatchObject({ quotas: {}, quota_use: {}, restrictions: { ips: [] }, expires_at: null });
@@ -126,7 +141,12 @@ describe('editing a key', () => {
     const { key } = await create(owner);
     await create(owner, { name: 'Held' });
     expectError(await owner.request('PATCH', `/keys/${key.id}`, { name: 'Held' }), 409, 'NAME_TAKEN');
-    expectError(await owner.request('PATCH', `/keys/${key.id}`, { expires_at: new Date(server.clock.now() - 1000).toISOString() }), 400, 'VALIDATION_ERROR', /^expires_at: /);
+    expectError(
+      await owner.request('PATCH', `/keys/${key.id}`, { expires_at: new Date(server.clock.now() - 1000).toISOString() }),
+      400,
+      'VALIDATION_ERROR',
+      /^expires_at: /,
+    );
     expectError(await owner.request('PATCH', `/keys/${key.id}`, { mode: 'test' }), 400, 'VALIDATION_ERROR', 'mode: is not a known field');
     expect((await owner.request('PATCH', `/keys/${key.id}`, { name: key.name })).status).toBe(200);
   });
@@ -136,7 +156,13 @@ describe('the audit entry of an edit', () => {
   test('names only the settings whose value changed, and an edit that changes nothing is not recorded', async ({ server, owner, create }) => {
     const expiresAt = new Date(server.clock.now() + 10 * 86_400_000).toISOString();
     const { key } = await create(owner, { category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'] } });
-    const everything = { name: key.name, category: 'staging', expires_at: expiresAt, quotas: { daily: 5 }, restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: [] } };
+    const everything = {
+      name: key.name,
+      category: 'staging',
+      expires_at: expiresAt,
+      quotas: { daily: 5 },
+      restrictions: { ips: ['10.0.0.0/8'], referrers: [], endpoints: [] },
+    };
     const same = await owner.request('PATCH', `/keys/${key.id}`, everything);
     expect(same.status, same.text).toBe(200);
     expect(same.body.key.expires_at).toBe(expiresAt);
@@ -201,7 +227,12 @@ describe('key lifecycle', () => {
     const week = { grace_seconds: 604_800 };
     const first = await client.request('POST', `/keys/${keys[0]!.id}/rotate`, week);
     expect(first.status, first.text).toBe(201);
-    expectError(await client.request('POST', `/keys/${keys[0]!.id}/rotate`, week), 400, 'VALIDATION_ERROR', /^key: .* is in the grace period of a rotation until /);
+    expectError(
+      await client.request('POST', `/keys/${keys[0]!.id}/rotate`, week),
+      400,
+      'VALIDATION_ERROR',
+      /^key: .* is in the grace period of a rotation until /,
+    );
     expectError(await client.request('POST', `/keys/${first.body.key.id}/rotate`, week), 403, 'PLAN_LIMIT', /keys in a rotation's grace period count/);
     expectError(await client.request('POST', `/keys/${keys[1]!.id}/rotate`, week), 403, 'PLAN_LIMIT');
     const listed = await client.request('GET', '/keys');
@@ -242,12 +273,17 @@ describe('key lifecycle', () => {
 describe('validation shared with the CLI', () => {
   test('refuses an expiry on a day that does not exist and an origin that can never match', async ({ owner }) => {
     expectError(await owner.request('POST', '/keys', { name: 'feb', expires_at: '2099-02-30T00:00:00Z' }), 400, 'VALIDATION_ERROR', /^expires_at: /);
-    expectError(await owner.request('POST', '/keys', { name: 'star', restrictions: { referrers: ['https://*'] } }), 400, 'VALIDATION_ERROR', /^restrictions\.referrers: "https:\/\/\*" is not an origin/);
+    expectError(
+      await owner.request('POST', '/keys', { name: 'star', restrictions: { referrers: ['https://*'] } }),
+      400,
+      'VALIDATION_ERROR',
+      /^restrictions\.referrers: "https:\/\/\*" is not an origin/,
+    );
   });
 });
 
 describe('another account', () => {
-  test('cannot see, change, rotate or delete the owner\'s keys: 404 NOT_FOUND', async ({ server, owner, other, create }) => {
+  test("cannot see, change, rotate or delete the owner's keys: 404 NOT_FOUND", async ({ server, owner, other, create }) => {
     const { key, secret } = await create(owner);
     expect((await other.request('GET', '/keys?include=revoked')).body.keys).toEqual([]);
     const attempts: Array<[string, string, unknown?]> = [

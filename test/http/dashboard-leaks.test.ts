@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
-import { signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
 /** SPEC §7 and §9: a key revoked as leaked is flagged on the key list and the overview until dismissed. */
@@ -17,7 +17,11 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function reportLeak(secret: string, url?: string) {
-  const result = await server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify({ key: secret, url }), headers: { 'content-type': 'application/json' } });
+  const result = await server.call('/api/v1/keys/report-leak', {
+    method: 'POST',
+    body: JSON.stringify({ key: secret, url }),
+    headers: { 'content-type': 'application/json' },
+  });
   expect(result.status).toBe(202);
   await server.services.leaks.settled();
 }
@@ -35,7 +39,11 @@ describe('a key revoked as leaked', () => {
     expect(list.body.keys.map((key: any) => key.name).sort()).toEqual(['Kept', 'Leaky']);
     const leaky = list.body.keys.find((key: any) => key.id === created.key.id);
     const healthy = list.body.keys.find((key: any) => key.id === kept.key.id);
-    expect(leaky).toMatchObject({ id: created.key.id, status: 'revoked', leak: { reported_at: expect.any(String), source: 'report', url, dismissed_at: null } });
+    expect(leaky).toMatchObject({
+      id: created.key.id,
+      status: 'revoked',
+      leak: { reported_at: expect.any(String), source: 'report', url, dismissed_at: null },
+    });
     expect(healthy).toMatchObject({ id: kept.key.id, status: 'active', leak: null });
     expect(list.body.limit.used).toBe(1);
 
@@ -52,7 +60,9 @@ describe('a key revoked as leaked', () => {
     expect(dismissed.body.key.leak).toMatchObject({ source: 'report', url, dismissed_at: new Date(server.clock.now()).toISOString() });
     expect((await owner.request('GET', '/keys')).body.keys.map((key: any) => key.name)).toEqual(['Kept']);
     expect((await owner.request('GET', '/overview')).body.leaked_keys).toEqual([]);
-    expect((await owner.request('GET', '/keys?include=revoked')).body.keys.find((key: any) => key.id === created.key.id).leak.dismissed_at).toBe(new Date(server.clock.now()).toISOString());
+    expect((await owner.request('GET', '/keys?include=revoked')).body.keys.find((key: any) => key.id === created.key.id).leak.dismissed_at).toBe(
+      new Date(server.clock.now()).toISOString(),
+    );
 
     const audit = await owner.request('GET', '/audit');
     expect(audit.body.entries.slice(0, 2).map((entry: any) => [entry.action, entry.target_id, entry.user?.id ?? null, entry.details])).toEqual([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
 let server: TestServer;
@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('GET /logs', () => {
-  it('lists the account\'s requests newest first with the key name, and the total', async () => {
+  it("lists the account's requests newest first with the key name, and the total", async () => {
     const { status, body } = await owner.request('GET', '/logs');
     expect(status).toBe(200);
     expect(body.total).toBe(6);

@@ -12,7 +12,13 @@ describe('sites', () => {
     const created = await owner.request('POST', '/sites', { domain: 'https://Blog.Example.com/' });
     expect(created.status, created.text).toBe(201);
     const site = created.body.site;
-    expect(site).toEqual({ id: expect.stringMatching(/^site_/), domain: 'blog.example.com', key: expect.stringMatching(/^ak_/), events_this_month: 0, created_at: expect.any(String) });
+    expect(site).toEqual({
+      id: expect.stringMatching(/^site_/),
+      domain: 'blog.example.com',
+      key: expect.stringMatching(/^ak_/),
+      events_this_month: 0,
+      created_at: expect.any(String),
+    });
     expect((await owner.request('GET', '/sites')).body).toEqual({ sites: [site] });
     const shown = await owner.request('GET', `/sites/${site.id}`);
     expect(shown.body).toEqual({ site, snippet: `<script src="${server.url}/t.js" data-site="${site.key}" defer></script>` });
@@ -24,7 +30,8 @@ describe('sites', () => {
   test('refuses a bad domain with 400 and a fourth site on the free plan with 403 PLAN_LIMIT naming the plan', async ({ owner }) => {
     expectError(await owner.request('POST', '/sites', { domain: 'not a domain' }), 400, 'VALIDATION_ERROR', /^domain: /);
     expectError(await owner.request('POST', '/sites', {}), 400, 'VALIDATION_ERROR', 'domain: is required');
-    for (const domain of ['one.example.com', 'two.example.com', 'three.example.com']) expect((await owner.request('POST', '/sites', { domain })).status).toBe(201);
+    for (const domain of ['one.example.com', 'two.example.com', 'three.example.com'])
+      expect((await owner.request('POST', '/sites', { domain })).status).toBe(201);
     expectError(await owner.request('POST', '/sites', { domain: 'four.example.com' }), 403, 'PLAN_LIMIT', /free plan allows 3 sites/);
   });
 
@@ -42,10 +49,14 @@ describe('sites', () => {
     expect((await other.request('POST', '/sites', { domain: 'SHOP.example.com' })).status).toBe(201);
     // The refused duplicates took no place: two more sites fit the free plan's three.
     for (const domain of ['two.example.com', 'three.example.com']) expect((await owner.request('POST', '/sites', { domain })).status).toBe(201);
-    expect((await owner.request('GET', '/sites')).body.sites.map((site: any) => site.domain).sort()).toEqual(['shop.example.com', 'three.example.com', 'two.example.com']);
+    expect((await owner.request('GET', '/sites')).body.sites.map((site: any) => site.domain).sort()).toEqual([
+      'shop.example.com',
+      'three.example.com',
+      'two.example.com',
+    ]);
   });
 
-  test('hides another account\'s sites: 404 NOT_FOUND to read or delete, and the site stays', async ({ owner, other }) => {
+  test("hides another account's sites: 404 NOT_FOUND to read or delete, and the site stays", async ({ owner, other }) => {
     const { body } = await owner.request('POST', '/sites', { domain: 'private.example.com' });
     expect((await other.request('GET', '/sites')).body.sites).toEqual([]);
     expectError(await other.request('GET', `/sites/${body.site.id}`), 404, 'NOT_FOUND', 'Site not found');
@@ -61,25 +72,45 @@ describe('sites', () => {
 describe('site stats', () => {
   const GPTBOT = 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)';
   /** The UTC date `days` before the server's today. */
-  const statsTest = test.extend('dayBefore', ({ server }) => (days: number) => new Date(server.clock.now() - days * 86_400_000).toISOString().slice(0, 10));
+  const statsTest = test.extend(
+    'dayBefore',
+    ({ server }) =>
+      (days: number) =>
+        new Date(server.clock.now() - days * 86_400_000).toISOString().slice(0, 10),
+  );
 
   statsTest('answers the REST stats body of a site, counting its hits', async ({ server, owner, dayBefore }) => {
     const { body } = await owner.request('POST', '/sites', { domain: 'counted.example.com' });
     const site = body.site;
-    expect((await collectHit(server, site.key, { url: 'https://counted.example.com/pricing', referrer: 'https://news.example.org/item', userAgent: CHROME_UA })).status).toBe(202);
+    expect(
+      (await collectHit(server, site.key, { url: 'https://counted.example.com/pricing', referrer: 'https://news.example.org/item', userAgent: CHROME_UA }))
+        .status,
+    ).toBe(202);
     expect((await collectHit(server, site.key, { url: 'https://counted.example.com/', userAgent: GPTBOT })).status).toBe(202);
     const { status, body: stats, text } = await owner.request('GET', `/sites/${site.id}/stats?from=${dayBefore(6)}&to=${dayBefore(0)}`);
     expect(status, text).toBe(200);
     expect(Object.keys(stats)).toEqual(['site_id', 'from', 'to', 'totals', 'days', 'top_bots', 'top_paths', 'top_referrers']);
-    expect(stats).toMatchObject({ site_id: site.id, from: dayBefore(6), to: dayBefore(0), totals: { events: 2, humans: 1, bots: 1 }, top_bots: [{ name: 'GPTBot', events: 1 }], top_referrers: [{ referrer: 'news.example.org', events: 1 }] });
-    expect(stats.top_paths).toEqual(expect.arrayContaining([{ path: '/pricing', events: 1 }, { path: '/', events: 1 }]));
+    expect(stats).toMatchObject({
+      site_id: site.id,
+      from: dayBefore(6),
+      to: dayBefore(0),
+      totals: { events: 2, humans: 1, bots: 1 },
+      top_bots: [{ name: 'GPTBot', events: 1 }],
+      top_referrers: [{ referrer: 'news.example.org', events: 1 }],
+    });
+    expect(stats.top_paths).toEqual(
+      expect.arrayContaining([
+        { path: '/pricing', events: 1 },
+        { path: '/', events: 1 },
+      ]),
+    );
     expect(stats.days).toHaveLength(7);
     expect(stats.days.at(-1)).toEqual({ date: dayBefore(0), humans: 1, bots: 1 });
     const { body: byDefault } = await owner.request('GET', `/sites/${site.id}/stats`);
     expect(byDefault.days).toHaveLength(30);
   });
 
-  statsTest('leaves the site\'s own host (and its www. twin) out of the top referrers, which the REST stats keep', async ({ server, owner }) => {
+  statsTest("leaves the site's own host (and its www. twin) out of the top referrers, which the REST stats keep", async ({ server, owner }) => {
     const { body } = await owner.request('POST', '/sites', { domain: 'self.example.com' });
     const hits = [
       'https://self.example.com/',
@@ -99,11 +130,16 @@ describe('site stats', () => {
   statsTest('refuses a bad range with 400 naming the field, as the REST stats do', async ({ owner, dayBefore }) => {
     const { body } = await owner.request('POST', '/sites', { domain: 'ranged.example.com' });
     expectError(await owner.request('GET', `/sites/${body.site.id}/stats?from=yesterday`), 400, 'VALIDATION_ERROR', /^from: /);
-    expectError(await owner.request('GET', `/sites/${body.site.id}/stats?from=${dayBefore(0)}&to=${dayBefore(1)}`), 400, 'VALIDATION_ERROR', 'to: must not be before from');
+    expectError(
+      await owner.request('GET', `/sites/${body.site.id}/stats?from=${dayBefore(0)}&to=${dayBefore(1)}`),
+      400,
+      'VALIDATION_ERROR',
+      'to: must not be before from',
+    );
     expectError(await owner.request('GET', `/sites/${body.site.id}/stats?from=${dayBefore(400)}`), 400, 'VALIDATION_ERROR', /^from: .*366 days/);
   });
 
-  statsTest('answers another account\'s site with 404 NOT_FOUND', async ({ owner, other }) => {
+  statsTest("answers another account's site with 404 NOT_FOUND", async ({ owner, other }) => {
     const { body } = await owner.request('POST', '/sites', { domain: 'secret-stats.example.com' });
     expectError(await other.request('GET', `/sites/${body.site.id}/stats`), 404, 'NOT_FOUND', 'Site not found');
     expectError(await other.request('GET', '/sites/site_000000000000/stats'), 404, 'NOT_FOUND', 'Site not found');
@@ -128,7 +164,7 @@ describe('overview and plan', () => {
     expect(body.requests_per_day[0]).toEqual({ date: new Date(server.clock.now() - 29 * 86_400_000).toISOString().slice(0, 10), requests: 0, errors: 0 });
   });
 
-  test('shows the plan\'s limits and what is used', async ({ owner }) => {
+  test("shows the plan's limits and what is used", async ({ owner }) => {
     await owner.request('POST', '/sites', { domain: 'plan.example.com' });
     await owner.request('POST', '/keys', { name: 'one' });
     const { body } = await owner.request('GET', '/plan');

@@ -6,7 +6,7 @@ import type { KeyListAnswer, PlanAnswer, SessionView } from '../../src/http/resp
 import { ManualClock } from '../../src/lib/clock.js';
 import { DAY_MS } from '../../src/lib/utc-days.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { dashboardCall, signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, dashboardCall, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
 /**
@@ -56,7 +56,7 @@ describe('an account whose plan was dropped from PLANS_FILE', () => {
     expect(session.body.account).toEqual({ id: owner.accountId, plan: 'free' });
   });
 
-  it('is held to the free plan\'s key limit by the Keys page and key creation', async () => {
+  it("is held to the free plan's key limit by the Keys page and key creation", async () => {
     const keys = await owner.request<KeyListAnswer>('GET', '/keys');
     expect(keys.status, keys.text).toBe(200);
     expect(keys.body.limit).toEqual({ max_keys: 3, used: 4 });
@@ -65,11 +65,11 @@ describe('an account whose plan was dropped from PLANS_FILE', () => {
     expect((await owner.request('POST', '/keys', { name: 'within free' })).status).toBe(201);
   });
 
-  it('is held to the free plan\'s site limit', async () => {
+  it("is held to the free plan's site limit", async () => {
     expectError(await owner.request('POST', '/sites', { domain: 'fifth.example.com' }), 403, 'PLAN_LIMIT', /^The free plan allows 3 sites/);
   });
 
-  it('is held to the free plan\'s per-key rate limit by the REST API', async () => {
+  it("is held to the free plan's per-key rate limit by the REST API", async () => {
     const answer = await server.call('/api/v1/sites', { key: secret });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.headers.get('ratelimit-policy')).toBe('"per-key";q=60;w=60');

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type CallResult, type TestServer } from '../harness.js';
-import { signUp, type DashboardClient } from './dashboard-client.js';
+import { type CallResult, startTestServer, type TestServer } from '../harness.js';
+import { type DashboardClient, signUp } from './dashboard-client.js';
 import { REQUEST_ID } from './expect-error.js';
-import { routeTable, type RouteEntry } from './route-table.js';
+import { type RouteEntry, routeTable } from './route-table.js';
 
 /**
  * Property-based: hostile headers, paths, queries and bodies, on every route of the route
@@ -20,7 +20,10 @@ let owner: DashboardClient;
 let testKey: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { AUTH_FAIL_LIMIT: '1000000', COLLECT_IP_PER_SECOND: '1000000' }, plans: { roomy: { max_keys: 1000, max_sites: null, account_per_second: null, account_per_minute: null, per_key_per_minute: null } } });
+  server = await startTestServer({
+    env: { AUTH_FAIL_LIMIT: '1000000', COLLECT_IP_PER_SECOND: '1000000' },
+    plans: { roomy: { max_keys: 1000, max_sites: null, account_per_second: null, account_per_minute: null, per_key_per_minute: null } },
+  });
   routes = routeTable(server.app).filter((route) => !route.url.startsWith('/docs'));
   owner = await signUp(server);
   await server.services.accounts.setPlan(owner.accountId, 'roomy');
@@ -37,7 +40,8 @@ afterAll(() => server.close());
  */
 async function records(): Promise<string> {
   const rows = JSON.parse(await server.tableRows(['accounts', 'users', 'api_keys', 'sites'])) as Array<Array<Record<string, unknown>>>;
-  const kept = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([column]) => column !== 'last_used_at' && !column.startsWith('usage_')));
+  const kept = (row: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(row).filter(([column]) => column !== 'last_used_at' && !column.startsWith('usage_')));
   return JSON.stringify(rows.map((table) => table.map(kept)));
 }
 
@@ -51,14 +55,42 @@ const headerText = fc.oneof(
   fc.constantFrom('', ' ', 'null', '%00', "' OR 1=1 --", 'Bearer', 'Bearer ', 'bearer sk_live_', 'Basic Zm9vOmJhcg==', '\u00ff\u00e9', 'x'.repeat(2000)),
 );
 /** Any text at all: every code point, lone surrogates included, and the classics. */
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ maxLength: 30 }), fc.constantFrom('\ud800', '\ufffe', '../..', '%zz', '0', '-1', '1e309', 'NaN', 'null', '<script>', 'x'.repeat(3000)));
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('\ud800', '\ufffe', '../..', '%zz', '0', '-1', '1e309', 'NaN', 'null', '<script>', 'x'.repeat(3000)),
+);
 const jsonValue = fc.oneof(anyText, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(anyText, { maxLength: 3 }));
 /** Bodies: random JSON, objects with the fields the routes know, and text that is not JSON. */
-const FIELDS = ['email', 'password', 'name', 'category', 'mode', 'expires_at', 'quotas', 'restrictions', 'grace_seconds', 'domain', 'site', 'url', 'referrer', 'key'];
+const FIELDS = [
+  'email',
+  'password',
+  'name',
+  'category',
+  'mode',
+  'expires_at',
+  'quotas',
+  'restrictions',
+  'grace_seconds',
+  'domain',
+  'site',
+  'url',
+  'referrer',
+  'key',
+];
 const body = fc.oneof(
   fc.json({ maxDepth: 3 }),
   fc.dictionary(fc.constantFrom(...FIELDS), jsonValue, { maxKeys: 5 }).map((object) => JSON.stringify(object)),
-  fc.constantFrom('', '{', '[]', '"x"', 'null', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', JSON.stringify({ site: 'ak_000000000000000000000000', url: 'https://e.x/' })),
+  fc.constantFrom(
+    '',
+    '{',
+    '[]',
+    '"x"',
+    'null',
+    '{"__proto__":{"admin":true}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    JSON.stringify({ site: 'ak_000000000000000000000000', url: 'https://e.x/' }),
+  ),
 );
 
 const request = fc.record({
@@ -67,7 +99,11 @@ const request = fc.record({
   id: fc.oneof(anyText, fc.constantFrom('site_000000000000', 'key_0000000000000000')),
   query: fc.dictionary(anyText, anyText, { maxKeys: 3 }),
   auth: fc.oneof(headerText, fc.constant('valid')),
-  headers: fc.dictionary(fc.constantFrom('origin', 'referer', 'x-forwarded-for', 'content-type', 'cookie', 'user-agent', 'accept', 'x-request-id'), headerText, { maxKeys: 4 }),
+  headers: fc.dictionary(
+    fc.constantFrom('origin', 'referer', 'x-forwarded-for', 'content-type', 'cookie', 'user-agent', 'accept', 'x-request-id'),
+    headerText,
+    { maxKeys: 4 },
+  ),
   contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined),
   body: fc.option(body, { nil: undefined }),
   session: fc.boolean(),
@@ -132,13 +168,17 @@ describe('hostile requests on every route', () => {
     );
   });
 
-  it('hold on the dashboard API with the owner\'s session: bodies of every shape on every mutation', async () => {
+  it("hold on the dashboard API with the owner's session: bodies of every shape on every mutation", async () => {
     const mutations = routes.filter((route) => route.url.startsWith('/dashboard/api/') && route.method !== 'GET' && route.url !== '/dashboard/api/signout');
     await fc.assert(
       fc.asyncProperty(fc.nat(), anyText, body, fc.constantFrom('application/json', 'text/plain'), async (index, id, text, contentType) => {
         const route = mutations[index % mutations.length]!;
         const before = await records();
-        const result = await server.call(pathOf(route, id), { method: route.method, headers: { origin: server.url, cookie: owner.cookie, 'content-type': contentType }, body: text });
+        const result = await server.call(pathOf(route, id), {
+          method: route.method,
+          headers: { origin: server.url, cookie: owner.cookie, 'content-type': contentType },
+          body: text,
+        });
         expectDocumentedAnswer({ route, method: route.method, result });
         if (result.status >= 400) expect(await records()).toBe(before);
       }),

@@ -37,7 +37,7 @@ describe('changing KEY_PREFIX', () => {
     expect((await after.call('/api/v1/sites', { key: forged })).body.code).toBe('INVALID_KEY');
   });
 
-  it('shows the prefix in the OpenAPI document, which documents the leak endpoints, and in the admin CLI\'s output', async () => {
+  it("shows the prefix in the OpenAPI document, which documents the leak endpoints, and in the admin CLI's output", async () => {
     const openapi = (await after.call('/openapi.json')).body;
     expect(openapi.components.securitySchemes.apiKey.description).toContain('acme_live_');
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/secret-scanning/github', '/api/v1/keys/report-leak']));

@@ -5,7 +5,7 @@ import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
 import { expectError } from './expect-error.js';
 import { forwardedFor } from './forwarded-for.js';
-import { scanReport, signingKey, startKeysServer, type KeysServer } from './scanner-keys.js';
+import { type KeysServer, scanReport, signingKey, startKeysServer } from './scanner-keys.js';
 
 /**
  * SPEC §9: the code hosts' secret-scanning reports, signed with keys published on a local
@@ -115,8 +115,14 @@ describe('POST /api/v1/secret-scanning/github', () => {
       scanReport(server, 'github', body, current, { 'github-public-key-signature': 'bm90IGEgc2lnbmF0dXJl' }),
       scanReport(server, 'github', body, current, { 'github-public-key-signature': `${signature}, ${signature}` }),
       // Signed, then re-serialised or altered on the way.
-      scanReport(server, 'github', JSON.stringify(JSON.parse(body), null, 1), undefined, { 'github-public-key-identifier': current.identifier, 'github-public-key-signature': signature }),
-      scanReport(server, 'github', body.replace('content', 'commit'), undefined, { 'github-public-key-identifier': current.identifier, 'github-public-key-signature': signature }),
+      scanReport(server, 'github', JSON.stringify(JSON.parse(body), null, 1), undefined, {
+        'github-public-key-identifier': current.identifier,
+        'github-public-key-signature': signature,
+      }),
+      scanReport(server, 'github', body.replace('content', 'commit'), undefined, {
+        'github-public-key-identifier': current.identifier,
+        'github-public-key-signature': signature,
+      }),
       scanReport(server, 'github', body, signingKey('nobody-knows-this-id')),
     ];
     for (const result of await Promise.all(attempts)) expectError(result, 401, 'INVALID_SIGNATURE');
@@ -190,7 +196,7 @@ describe('POST /api/v1/secret-scanning/gitlab', () => {
     expect(await auditOf(key.id)).toContainEqual({ action: 'key.revoked', details: { via: 'leak_report', reason: 'leaked', source: 'gitlab', url } });
   });
 
-  it('checks the Gitlab- headers, not GitHub\'s', async () => {
+  it("checks the Gitlab- headers, not GitHub's", async () => {
     const { key, secret } = await newKey();
     const body = JSON.stringify([{ type: 'keygate_api_key', token: secret, url: 'https://gitlab.com/x' }]);
     const headers = { 'github-public-key-identifier': current.identifier, 'github-public-key-signature': current.sign(body) };
@@ -212,7 +218,11 @@ describe('without SECRET_SCANNING_GITLAB_KEYS_URL', () => {
 
 describe('POST /api/v1/keys/report-leak', () => {
   const report = (body: unknown, ip: string) =>
-    server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...forwardedFor(ip) } });
+    server.call('/api/v1/keys/report-leak', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...forwardedFor(ip) },
+    });
 
   it('answers 202 {"received":true} alike for a live key, a revoked key and garbage, and revokes only the live key', async () => {
     const live = await newKey();
@@ -222,7 +232,12 @@ describe('POST /api/v1/keys/report-leak', () => {
     const answers = [];
     for (const key of [live.secret, gone.secret, generateApiKey('live'), 'garbage', '']) {
       const result = await report({ key, url }, nextIp());
-      answers.push({ status: result.status, text: result.text, cors: result.headers.get('access-control-allow-origin'), type: result.headers.get('content-type') });
+      answers.push({
+        status: result.status,
+        text: result.text,
+        cors: result.headers.get('access-control-allow-origin'),
+        type: result.headers.get('content-type'),
+      });
     }
     expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
     expect(answers[0]).toEqual({ status: 202, text: '{"received":true}', cors: '*', type: 'application/json; charset=utf-8' });
@@ -299,7 +314,11 @@ describe('every leak endpoint', () => {
     const body = JSON.stringify([{ token: secret, type: 'keygate_api_key', url: 'https://github.com/o/r', source: 'content' }]);
     expect((await scanReport(server, 'github', body, current, forwardedFor(ip))).status).toBe(200);
     expect((await scanReport(server, 'gitlab', body, current, forwardedFor(ip))).status).toBe(204);
-    const reported = await server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify({ key: secret }), headers: { 'content-type': 'application/json', ...forwardedFor(ip) } });
+    const reported = await server.call('/api/v1/keys/report-leak', {
+      method: 'POST',
+      body: JSON.stringify({ key: secret }),
+      headers: { 'content-type': 'application/json', ...forwardedFor(ip) },
+    });
     expect(reported.status).toBe(202);
     expect((await stored(key.id)).leak?.source).toBe('github');
   });

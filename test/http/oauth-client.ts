@@ -19,7 +19,12 @@ export interface OAuthCall {
 }
 
 /** A POST of form parameters (or a raw body) to an OAuth endpoint. */
-export function oauthPost(server: TestServer, path: string, params: Record<string, string> | string, { basic, ip, headers = {} }: OAuthCall = {}): Promise<CallResult> {
+export function oauthPost(
+  server: TestServer,
+  path: string,
+  params: Record<string, string> | string,
+  { basic, ip, headers = {} }: OAuthCall = {},
+): Promise<CallResult> {
   return server.call(path, {
     method: 'POST',
     headers: {
@@ -34,7 +39,12 @@ export function oauthPost(server: TestServer, path: string, params: Record<strin
 
 /** A client-credentials token for the key, or a failed test. */
 export async function obtainToken(server: TestServer, clientId: string, clientSecret: string, ip?: string): Promise<string> {
-  const result = await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [clientId, clientSecret], ...(ip !== undefined && { ip }) });
+  const result = await oauthPost(
+    server,
+    '/oauth/token',
+    { grant_type: 'client_credentials' },
+    { basic: [clientId, clientSecret], ...(ip !== undefined && { ip }) },
+  );
   expect(result.status, result.text).toBe(200);
   return result.body.access_token;
 }

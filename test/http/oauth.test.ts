@@ -70,7 +70,7 @@ describe('a real OAuth client (openid-client) against the metadata', () => {
 });
 
 describe('GET /.well-known/oauth-authorization-server', () => {
-  it('describes the server as RFC 8414 asks, with the request\'s origin as issuer', async () => {
+  it("describes the server as RFC 8414 asks, with the request's origin as issuer", async () => {
     const result = await server.call('/.well-known/oauth-authorization-server');
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
@@ -134,7 +134,7 @@ describe('POST /oauth/token', () => {
     expect(stored).toContain(key.id);
   });
 
-  describe('refuses in RFC 6749 §5.2\'s terms', () => {
+  describe("refuses in RFC 6749 §5.2's terms", () => {
     const valid = async () => {
       const { key, secret } = await keyWithSite();
       return { key, secret, basic: [key.id, secret] as [string, string] };
@@ -155,7 +155,12 @@ describe('POST /oauth/token', () => {
 
     it('a repeated parameter: invalid_request (§3.2)', async () => {
       const { basic, key, secret } = await valid();
-      expectOAuthError(await oauthPost(server, '/oauth/token', 'grant_type=client_credentials&grant_type=client_credentials', { basic }), 400, 'invalid_request', /^grant_type: must not be repeated$/);
+      expectOAuthError(
+        await oauthPost(server, '/oauth/token', 'grant_type=client_credentials&grant_type=client_credentials', { basic }),
+        400,
+        'invalid_request',
+        /^grant_type: must not be repeated$/,
+      );
       const twice = `grant_type=client_credentials&client_id=${key.id}&client_secret=${secret}&client_secret=${secret}`;
       expectOAuthError(await oauthPost(server, '/oauth/token', twice), 400, 'invalid_request', /^client_secret: /);
     });
@@ -178,11 +183,29 @@ describe('POST /oauth/token', () => {
     it('malformed client credentials: invalid_request', async () => {
       const { key, secret } = await valid();
       const noColon = `Basic ${Buffer.from(`${key.id}${secret}`).toString('base64')}`;
-      expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { headers: { authorization: noColon } }), 400, 'invalid_request');
+      expectOAuthError(
+        await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { headers: { authorization: noColon } }),
+        400,
+        'invalid_request',
+      );
       const badEncoding = `Basic ${Buffer.from(`${key.id}:%zz`).toString('base64')}`;
-      expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { headers: { authorization: badEncoding } }), 400, 'invalid_request');
-      expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials', client_secret: secret }), 400, 'invalid_request', /^client_id: /);
-      const otherId = await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials', client_id: 'key_0000000000000000' }, { basic: [key.id, secret] });
+      expectOAuthError(
+        await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { headers: { authorization: badEncoding } }),
+        400,
+        'invalid_request',
+      );
+      expectOAuthError(
+        await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials', client_secret: secret }),
+        400,
+        'invalid_request',
+        /^client_id: /,
+      );
+      const otherId = await oauthPost(
+        server,
+        '/oauth/token',
+        { grant_type: 'client_credentials', client_id: 'key_0000000000000000' },
+        { basic: [key.id, secret] },
+      );
       expectOAuthError(otherId, 400, 'invalid_request', /^client_id: /);
     });
 
@@ -206,8 +229,17 @@ describe('POST /oauth/token', () => {
         [expiring.key.id, expiring.secret],
       ];
       for (const [clientId, clientSecret] of refusedClients) {
-        expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [clientId, clientSecret], ip: freshIp() }), 401, 'invalid_client');
-        const post = await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }, { ip: freshIp() });
+        expectOAuthError(
+          await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [clientId, clientSecret], ip: freshIp() }),
+          401,
+          'invalid_client',
+        );
+        const post = await oauthPost(
+          server,
+          '/oauth/token',
+          { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+          { ip: freshIp() },
+        );
         expectOAuthError(post, 401, 'invalid_client');
       }
     });
@@ -231,7 +263,11 @@ describe('POST /oauth/token', () => {
       const ip = freshIp();
       expectError(await server.call('/api/v1/sites', { key: generateApiKey('live'), headers: forwardedFor(ip) }), 401, 'INVALID_KEY');
       for (let i = 1; i < FAIL_LIMIT; i++) {
-        expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [key.id, other.secret], ip }), 401, 'invalid_client');
+        expectOAuthError(
+          await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [key.id, other.secret], ip }),
+          401,
+          'invalid_client',
+        );
       }
       const blocked = await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { basic: [key.id, secret], ip });
       expectOAuthError(blocked, 403, 'IP_BLOCKED', /^IP temporarily blocked$/);
@@ -246,7 +282,11 @@ describe('POST /oauth/token', () => {
       const ip = freshIp();
       for (let i = 0; i < FAIL_LIMIT; i++) {
         expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { ip }), 401, 'invalid_client');
-        expectOAuthError(await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { ip, headers: { authorization: `Bearer ${secret}` } }), 401, 'invalid_client');
+        expectOAuthError(
+          await oauthPost(server, '/oauth/token', { grant_type: 'client_credentials' }, { ip, headers: { authorization: `Bearer ${secret}` } }),
+          401,
+          'invalid_client',
+        );
       }
       expect((await server.call('/api/v1/sites', { key: secret, headers: forwardedFor(ip) })).status).toBe(200);
     });
@@ -278,7 +318,7 @@ describe('POST /oauth/token', () => {
 });
 
 describe('an access token on the REST API', () => {
-  it('runs checks 1–10 as its key: restrictions, per-key limit shared with the key, and the route\'s own checks', async () => {
+  it("runs checks 1–10 as its key: restrictions, per-key limit shared with the key, and the route's own checks", async () => {
     const { key, secret } = await keyWithSite({ restrictions: { endpoints: ['GET /api/v1/sites', 'GET /api/v1/sites/:id'] } }, 'per_key');
     const token = await obtainToken(server, key.id, secret);
     expectError(await server.call('/api/v1/api-keys', { key: token }), 403, 'KEY_RESTRICTED');
@@ -291,7 +331,7 @@ describe('an access token on the REST API', () => {
     expectError(await server.call('/api/v1/sites', { key: token }), 429, 'RATE_LIMITED', 'Too many requests: this key is limited to 5 requests per minute');
   });
 
-  it('counts toward its key\'s quotas', async () => {
+  it("counts toward its key's quotas", async () => {
     const { key, secret } = await keyWithSite({ quotas: { daily: 2 } });
     const token = await obtainToken(server, key.id, secret);
     expect((await server.call('/api/v1/sites', { key: token })).status).toBe(200);
@@ -315,7 +355,7 @@ describe('an access token on the REST API', () => {
     ]);
   });
 
-  it('is logged to its key and marked oauth, in the dashboard\'s log view and CSV too', async () => {
+  it("is logged to its key and marked oauth, in the dashboard's log view and CSV too", async () => {
     const owner = await signUp(server);
     const { key, secret } = await server.newKey(owner.accountId);
     const token = await obtainToken(server, key.id, secret);
@@ -386,7 +426,7 @@ describe('an access token on the REST API', () => {
 });
 
 describe('POST /oauth/revoke (RFC 7009)', () => {
-  it('revokes the client\'s own token at once, by either authentication method, and answers 200 again after', async () => {
+  it("revokes the client's own token at once, by either authentication method, and answers 200 again after", async () => {
     const { key, secret } = await keyWithSite();
     const first = await obtainToken(server, key.id, secret);
     const second = await obtainToken(server, key.id, secret);
@@ -402,7 +442,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     expectError(await server.call('/api/v1/sites', { key: second }), 401, 'INVALID_KEY');
   });
 
-  it('answers 200 for unknown tokens and for another client\'s, which it leaves working', async () => {
+  it("answers 200 for unknown tokens and for another client's, which it leaves working", async () => {
     const { key, secret } = await keyWithSite();
     const other = await keyWithSite();
     const othersToken = await obtainToken(server, other.key.id, other.secret);
@@ -417,7 +457,12 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     const { key, secret } = await keyWithSite();
     const token = await obtainToken(server, key.id, secret);
     expectOAuthError(await oauthPost(server, '/oauth/revoke', {}, { basic: [key.id, secret] }), 400, 'invalid_request', /^token: is required$/);
-    expectOAuthError(await oauthPost(server, '/oauth/revoke', `token=${token}&token=${token}`, { basic: [key.id, secret] }), 400, 'invalid_request', /repeated/);
+    expectOAuthError(
+      await oauthPost(server, '/oauth/revoke', `token=${token}&token=${token}`, { basic: [key.id, secret] }),
+      400,
+      'invalid_request',
+      /repeated/,
+    );
     expectOAuthError(await oauthPost(server, '/oauth/revoke', { token }), 401, 'invalid_client');
     expectOAuthError(await oauthPost(server, '/oauth/revoke', { token }, { basic: [key.id, generateApiKey('live')], ip: freshIp() }), 401, 'invalid_client');
     expect((await server.call('/api/v1/sites', { key: token })).status).toBe(200);
@@ -425,7 +470,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 });
 
 describe('the dashboard', () => {
-  it('shows each key\'s live tokens and revokes all of them at once, with an audit entry', async () => {
+  it("shows each key's live tokens and revokes all of them at once, with an audit entry", async () => {
     const owner = await signUp(server);
     const other = await signUp(server);
     const { key, secret } = await server.newKey(owner.accountId);

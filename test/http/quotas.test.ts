@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuotaWindow } from '../../src/core/model.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { startTestServer, type CallResult, type TestServer } from '../harness.js';
+import { type CallResult, startTestServer, type TestServer } from '../harness.js';
 
 /** Rate limits out of the way, so only quotas bind. */
 const PLANS = { roomy: { per_key_per_minute: null, account_per_second: null, account_per_minute: null } };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type CallResult, type TestServer } from '../harness.js';
+import { type CallResult, startTestServer, type TestServer } from '../harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -100,7 +100,7 @@ describe('the per-key limit (check 8)', () => {
 });
 
 describe('the account-wide limits (check 7)', () => {
-  it('holds per second and per minute across all the account\'s keys, per-second first', async () => {
+  it("holds per second and per minute across all the account's keys, per-second first", async () => {
     const { account, secret } = await keyOn('per_account');
     const other = await server.newKey(account);
     const start = server.clock.now();

@@ -118,7 +118,7 @@ describe('request logs (SPEC §4)', () => {
     }
   });
 
-  it('is pruned after the plan\'s retention: 30 days on free, 90 on pro', async () => {
+  it("is pruned after the plan's retention: 30 days on free, 90 on pro", async () => {
     const free = await server.newAccount();
     const pro = await server.newAccount({ plan: 'pro' });
     const freeKey = await server.newKey(free);

@@ -84,7 +84,7 @@ describe('referrer restriction', () => {
     expectError(await call({ origin: 'http://sub.example.com' }), 403, 'KEY_RESTRICTED', refused);
   });
 
-  test('uses the Referer\'s origin when there is no Origin header', async ({ restrictedKey }) => {
+  test("uses the Referer's origin when there is no Origin header", async ({ restrictedKey }) => {
     const call = await restrictedKey({ referrers: ['https://app.example.com'] });
     await expectAdmitted(call({ referer: 'https://app.example.com/reports/weekly?x=1' }));
     expectError(await call({ referer: 'https://other.example.com/reports' }), 403, 'KEY_RESTRICTED', refused);

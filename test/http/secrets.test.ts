@@ -73,7 +73,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('after creating, using, failing with, revoking and rotating keys', () => {
-  it('has captured the server\'s log lines and the answers', () => {
+  it("has captured the server's log lines and the answers", () => {
     expect(server.logs.length).toBeGreaterThan(0);
     expect(server.responses.length).toBeGreaterThan(10);
   });
@@ -117,7 +117,7 @@ describe('after creating, using, failing with, revoking and rotating keys', () =
   });
 });
 
-describe('the server\'s logger', () => {
+describe("the server's logger", () => {
   it('redacts the Authorization and Cookie headers wherever headers are logged', () => {
     const secret = secrets[0]!;
     const headers = { authorization: `Bearer ${secret}`, cookie: 'session=s3cr3t', 'user-agent': 'probe' };

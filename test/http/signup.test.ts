@@ -17,7 +17,8 @@ const newIp = () => forwardedFor(`198.51.100.${++ips}`);
 let emails = 0;
 const newEmail = () => `signup${++emails}-${process.pid}@example.com`;
 
-const signUpFrom = (ip: Record<string, string>, email: string, password = PASSWORD) => dashboardCall(server, undefined, 'POST', '/signup', { email, password }, ip);
+const signUpFrom = (ip: Record<string, string>, email: string, password = PASSWORD) =>
+  dashboardCall(server, undefined, 'POST', '/signup', { email, password }, ip);
 
 describe('sign-up throttle', () => {
   it('admits SIGNUP_IP_LIMIT sign-ups per IP in the window, refuses the next with 429, and lets other IPs be', async () => {
@@ -47,7 +48,7 @@ describe('sign-up throttle', () => {
 });
 
 describe('sign-up of a registered email', () => {
-  it('never says the email is taken: the owner\'s password signs in with the answer a new account gets, another is INVALID_CREDENTIALS', async () => {
+  it("never says the email is taken: the owner's password signs in with the answer a new account gets, another is INVALID_CREDENTIALS", async () => {
     const owner = await signUp(server, newEmail());
     const again = await signUpFrom(newIp(), owner.email.toUpperCase());
     expect(again.status, again.text).toBe(201);
@@ -83,7 +84,7 @@ describe('new passwords', () => {
     expect(await server.services.store.accounts.findUserByEmail(email)).toBeUndefined();
   });
 
-  it('refuses them from the admin CLI\'s service too: one rule for every entry point', async () => {
+  it("refuses them from the admin CLI's service too: one rule for every entry point", async () => {
     await expect(server.services.accounts.createAccount({ email: newEmail(), password: '1234567890' })).rejects.toThrow(/^password: is too easy to guess/);
   });
 });
@@ -102,7 +103,9 @@ describe('password hashing under a sign-up flood', () => {
       const flood = Array.from({ length: 12 }, (_, i) => signUpFrom(newIp(), newEmail()).then((result) => finished.push(`signup ${i} ${result.status}`)));
       // Once the flood is queued, a user signs in.
       while (passwordWork.waiting('low') < 6) await new Promise((resolve) => setTimeout(resolve, 5));
-      const signIn = dashboardCall(server, undefined, 'POST', '/signin', { email: owner.email, password: PASSWORD }, newIp()).then((result) => finished.push(`signin ${result.status}`));
+      const signIn = dashboardCall(server, undefined, 'POST', '/signin', { email: owner.email, password: PASSWORD }, newIp()).then((result) =>
+        finished.push(`signin ${result.status}`),
+      );
       await Promise.all([...flood, signIn]);
     } finally {
       clearInterval(sampler);

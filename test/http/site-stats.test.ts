@@ -40,13 +40,21 @@ async function stats(site: Site, query = '', key = secret) {
 }
 
 describe('GET /api/v1/sites/:id/stats', () => {
-  it('answers the last 30 days by default, every day listed with zeros, in SPEC §5\'s exact shape', async () => {
+  it("answers the last 30 days by default, every day listed with zeros, in SPEC §5's exact shape", async () => {
     const site = await newSite();
     server.clock.set(Date.UTC(2026, 0, 15, 12));
     const { status, body, text } = await stats(site);
     expect(status, text).toBe(200);
     expect(Object.keys(body)).toEqual(['site_id', 'from', 'to', 'totals', 'days', 'top_bots', 'top_paths', 'top_referrers']);
-    expect(body).toMatchObject({ site_id: site.id, from: '2025-12-17', to: '2026-01-15', totals: { events: 0, humans: 0, bots: 0 }, top_bots: [], top_paths: [], top_referrers: [] });
+    expect(body).toMatchObject({
+      site_id: site.id,
+      from: '2025-12-17',
+      to: '2026-01-15',
+      totals: { events: 0, humans: 0, bots: 0 },
+      top_bots: [],
+      top_paths: [],
+      top_referrers: [],
+    });
     expect(body.days).toHaveLength(30);
     expect(body.days[0]).toEqual({ date: '2025-12-17', humans: 0, bots: 0 });
     expect(body.days.at(-1)).toEqual({ date: '2026-01-15', humans: 0, bots: 0 });
@@ -84,7 +92,10 @@ describe('GET /api/v1/sites/:id/stats', () => {
     server.clock.set(Date.UTC(2026, 4, 10, 9));
     for (let page = 1; page <= 12; page++) {
       for (let i = 0; i < page; i++) {
-        expect((await collectHit(server, site.siteKey, { url: `https://shop.example.com/p${page}?utm=${i}`, referrer: `https://ref${page}.example.org/post/${i}` })).status).toBe(202);
+        expect(
+          (await collectHit(server, site.siteKey, { url: `https://shop.example.com/p${page}?utm=${i}`, referrer: `https://ref${page}.example.org/post/${i}` }))
+            .status,
+        ).toBe(202);
       }
       server.clock.advance(1000);
     }
@@ -125,7 +136,7 @@ describe('GET /api/v1/sites/:id/stats', () => {
     expect(body.days).toHaveLength(366);
   });
 
-  it('answers 403 SITE_NOT_FOUND for another account\'s site and for a made-up id', async () => {
+  it("answers 403 SITE_NOT_FOUND for another account's site and for a made-up id", async () => {
     const site = await newSite();
     const other = await server.newAccount();
     const { secret: otherKey } = await server.newKey(other);

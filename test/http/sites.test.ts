@@ -24,7 +24,7 @@ async function listed(secret: string): Promise<SiteView[]> {
 }
 
 describe('GET /api/v1/sites', () => {
-  it('lists the account\'s sites in the Sites seed\'s exact shape', async () => {
+  it("lists the account's sites in the Sites seed's exact shape", async () => {
     const account = await server.newAccount();
     const site = await server.services.sites.createSite(account, 'example.com');
     const { secret } = await server.newKey(account);
@@ -56,7 +56,7 @@ describe('GET /api/v1/sites', () => {
     expect((await listed(secret)).map((site) => site.domain)).toEqual(['here.example.com']);
   });
 
-  it('counts this server\'s hits in events_this_month at once, and hits taken elsewhere within a second', async () => {
+  it("counts this server's hits in events_this_month at once, and hits taken elsewhere within a second", async () => {
     const account = await server.newAccount();
     const site = await server.services.sites.createSite(account, 'counted.example.com');
     const { secret } = await server.newKey(account);

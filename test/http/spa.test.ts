@@ -34,7 +34,16 @@ describe('with a built dashboard', () => {
   });
 
   it('answers client routes with index.html', async () => {
-    for (const path of ['/signin', '/signup', '/sites', '/sites/site_abc', '/settings/api-keys', '/settings/api-keys/logs', '/settings/plan', '/settings/audit?x=1']) {
+    for (const path of [
+      '/signin',
+      '/signup',
+      '/sites',
+      '/sites/site_abc',
+      '/settings/api-keys',
+      '/settings/api-keys/logs',
+      '/settings/plan',
+      '/settings/audit?x=1',
+    ]) {
       const result = await server.call(path);
       expect({ path, status: result.status, text: result.text }).toEqual({ path, status: 200, text: INDEX });
     }

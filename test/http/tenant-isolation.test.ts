@@ -29,14 +29,14 @@ afterAll(() => server.close());
 
 const ids = (list: { id: string }[]) => list.map((item) => item.id).sort();
 
-describe('one account\'s key', () => {
-  it('lists only its own account\'s sites', async () => {
+describe("one account's key", () => {
+  it("lists only its own account's sites", async () => {
     const { status, body } = await server.call('/api/v1/sites', { key: a.keys[0]!.secret });
     expect(status).toBe(200);
     expect(ids(body.sites)).toEqual(ids(a.sites));
   });
 
-  it('lists only its own account\'s keys', async () => {
+  it("lists only its own account's keys", async () => {
     const { status, body } = await server.call('/api/v1/api-keys', { key: a.keys[0]!.secret });
     expect(status).toBe(200);
     expect(ids(body.api_keys)).toEqual(ids(a.keys.map(({ key }) => key)));
@@ -48,7 +48,7 @@ describe('one account\'s key', () => {
     }
   });
 
-  it('cannot revoke another account\'s key: 403 KEY_NOT_FOUND and the key keeps working', async () => {
+  it("cannot revoke another account's key: 403 KEY_NOT_FOUND and the key keeps working", async () => {
     const target = b.keys[0]!;
     expectError(
       await server.call(`/api/v1/api-keys/${target.key.id}`, { key: a.keys[0]!.secret, method: 'DELETE' }),
@@ -61,7 +61,7 @@ describe('one account\'s key', () => {
     expect(ids(body.api_keys)).toContain(target.key.id);
   });
 
-  it('answers 403 KEY_NOT_FOUND for another account\'s key id and for an unknown one alike', async () => {
+  it("answers 403 KEY_NOT_FOUND for another account's key id and for an unknown one alike", async () => {
     const other = await server.call(`/api/v1/api-keys/${b.keys[1]!.key.id}`, { key: a.keys[1]!.secret, method: 'DELETE' });
     const unknown = await server.call('/api/v1/api-keys/key_0000000000000000', { key: a.keys[1]!.secret, method: 'DELETE' });
     expectError(other, 403, 'KEY_NOT_FOUND', 'API key not found');

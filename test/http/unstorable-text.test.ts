@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
-import { dashboardCall, signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, dashboardCall, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 
 let server: TestServer;
@@ -38,7 +38,12 @@ describe('lone surrogates and non-characters', () => {
     const hit = JSON.stringify({ site: 'ak_000000000000000000000000', url: 'https://example.com/\ud800' });
     const collect = await server.call('/api/v1/collect', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: hit });
     expectError(collect, 400, 'VALIDATION_ERROR', `url: ${PROBLEM}`);
-    expectError(await dashboardCall(server, undefined, 'POST', '/signup', { email: 'a\ud800@example.com', password: 'x' }), 400, 'VALIDATION_ERROR', `email: ${PROBLEM}`);
+    expectError(
+      await dashboardCall(server, undefined, 'POST', '/signup', { email: 'a\ud800@example.com', password: 'x' }),
+      400,
+      'VALIDATION_ERROR',
+      `email: ${PROBLEM}`,
+    );
   });
 
   it('keeps paired surrogates (emoji) and other Unicode', async () => {

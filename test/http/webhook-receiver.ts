@@ -67,7 +67,8 @@ export class WebhookReceiver {
   async waitFor(path: string, done: (requests: Received[]) => boolean, timeoutMs = 15_000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.at(path))) {
-      if (Date.now() > deadline) throw new Error(`receiver: ${path} got ${JSON.stringify(this.at(path).map((request) => request.event.type))} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`receiver: ${path} got ${JSON.stringify(this.at(path).map((request) => request.event.type))} within ${timeoutMs} ms`);
       await new Promise((tick) => setTimeout(tick, 20));
     }
     return this.at(path);

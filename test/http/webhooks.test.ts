@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS } from '../../src/lib/utc-days.js';
 import { generateApiKey } from '../../src/lib/key-format.js';
+import { DAY_MS } from '../../src/lib/utc-days.js';
 import { startTestServer, type TestServer } from '../harness.js';
-import { signUp, type DashboardClient } from './dashboard-client.js';
+import { type DashboardClient, signUp } from './dashboard-client.js';
 import { expectError } from './expect-error.js';
 import { forwardedFor } from './forwarded-for.js';
-import { WebhookReceiver, type Received } from './webhook-receiver.js';
+import { type Received, WebhookReceiver } from './webhook-receiver.js';
 
 /** README's "Verifying a delivery" snippet, run as written. */
 type Verify = (secret: string, header: string, rawBody: string) => boolean;
@@ -64,7 +64,11 @@ async function attemptsLogged(owner: DashboardClient, id: string, count: number)
 describe('webhook endpoints in the dashboard', () => {
   it('creates an endpoint whose secret is shown once, lists it without the secret, edits, rolls and deletes it, each change audited', async () => {
     const owner = await signUp(server);
-    const created = await owner.request('POST', '/webhooks', { url: receiver.url('/managed'), events: ['key.revoked', 'key.created'], description: ' Billing ' });
+    const created = await owner.request('POST', '/webhooks', {
+      url: receiver.url('/managed'),
+      events: ['key.revoked', 'key.created'],
+      description: ' Billing ',
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_[0-9A-Za-z]{32}$/);
     const webhook = created.body.webhook;
@@ -91,7 +95,12 @@ describe('webhook endpoints in the dashboard', () => {
     expect((await owner.request('GET', '/webhooks')).body.webhooks).toEqual([]);
 
     const audit = await owner.request('GET', '/audit');
-    expect(audit.body.entries.map((entry: { action: string }) => entry.action)).toEqual(['webhook.deleted', 'webhook.secret_rolled', 'webhook.updated', 'webhook.created']);
+    expect(audit.body.entries.map((entry: { action: string }) => entry.action)).toEqual([
+      'webhook.deleted',
+      'webhook.secret_rolled',
+      'webhook.updated',
+      'webhook.created',
+    ]);
     expect(audit.body.entries[3]).toMatchObject({ target_type: 'webhook', target_id: webhook.id, user: { id: owner.userId }, details: { via: 'dashboard' } });
     expect(audit.text).not.toContain('whsec_');
   });
@@ -118,7 +127,9 @@ describe('webhook endpoints in the dashboard', () => {
     expectError(await other.request('POST', `/webhooks/${id}/deliveries/1/redeliver`), 404, 'NOT_FOUND');
     expectError(await other.request('DELETE', `/webhooks/${id}`), 404, 'NOT_FOUND');
     expect((await other.request('GET', '/webhooks')).body.webhooks).toEqual([]);
-    expect((await owner.request('GET', '/webhooks')).body.webhooks.map((webhook: { id: string; enabled: boolean }) => [webhook.id, webhook.enabled])).toEqual([[id, true]]);
+    expect((await owner.request('GET', '/webhooks')).body.webhooks.map((webhook: { id: string; enabled: boolean }) => [webhook.id, webhook.enabled])).toEqual([
+      [id, true],
+    ]);
   });
 });
 
@@ -237,7 +248,12 @@ describe('delivery', () => {
     const requests = await receiver.waitFor(path, (got) => got.some((request) => request.event.type === 'site.created'));
     await new Promise((tick) => setTimeout(tick, 300));
     expect(types(receiver.at(path))).toEqual(['key.created', 'key.created', 'key.created', 'site.created']);
-    expect(requests.map((request) => request.event.data.api_key?.name).filter(Boolean).sort()).toEqual(['one', 'three', 'two']);
+    expect(
+      requests
+        .map((request) => request.event.data.api_key?.name)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['one', 'three', 'two']);
   });
 
   it('announces rotation: the replacement at once, the old key revoked when its grace period ends', async () => {
@@ -267,7 +283,11 @@ describe('delivery', () => {
 
     // Failed sign-ins to one of the account's users count for it too; to an unknown email, for no one.
     const signIn = (email: string, ip: string) =>
-      server.call('/dashboard/api/signin', { method: 'POST', headers: { origin: server.url, 'content-type': 'application/json', ...forwardedFor(ip) }, body: JSON.stringify({ email, password: 'wrong password!' }) });
+      server.call('/dashboard/api/signin', {
+        method: 'POST',
+        headers: { origin: server.url, 'content-type': 'application/json', ...forwardedFor(ip) },
+        body: JSON.stringify({ email, password: 'wrong password!' }),
+      });
     for (let i = 0; i < 3; i++) await signIn('nobody@example.com', '198.51.100.9');
     for (let i = 0; i < 3; i++) await signIn(owner.email, '198.51.100.10');
     const [, signInBlock] = await receiver.waitFor(path, (got) => got.length === 2);
@@ -371,11 +391,25 @@ describe('SSRF defence', () => {
   it('refuses loopback, private, link-local and metadata destinations at save time, names included, unless WEBHOOK_ALLOW_PRIVATE=1', async () => {
     guarded = await startTestServer();
     const owner = await signUp(guarded);
-    for (const url of [receiver.url('/ssrf'), 'http://localhost:9/', 'http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://100.64.0.1/', 'http://0.0.0.0/']) {
+    for (const url of [
+      receiver.url('/ssrf'),
+      'http://localhost:9/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.1.2.3/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://100.64.0.1/',
+      'http://0.0.0.0/',
+    ]) {
       const refused = await owner.request('POST', '/webhooks', { url });
       expectError(refused, 400, 'VALIDATION_ERROR', /^url: .* is not a public address/);
     }
-    expectError(await owner.request('POST', '/webhooks', { url: 'http://name.invalid/' }), 400, 'VALIDATION_ERROR', /^url: name\.invalid could not be resolved/);
+    expectError(
+      await owner.request('POST', '/webhooks', { url: 'http://name.invalid/' }),
+      400,
+      'VALIDATION_ERROR',
+      /^url: name\.invalid could not be resolved/,
+    );
     // With the switch, `localhost` (a name resolving to 127.0.0.1) is accepted and delivered to.
     const owner2 = await signUp(server);
     const created = await owner2.request('POST', '/webhooks', { url: receiver.url('/ssrf-allowed').replace('127.0.0.1', 'localhost') });
@@ -388,13 +422,21 @@ describe('SSRF defence', () => {
     guarded = await startTestServer();
     const account = await guarded.newAccount();
     // As if the name had resolved to a public address when saved and to loopback since.
-    const endpoint = { id: 'wh_rebound000000000', accountId: account, url: receiver.url('/rebound').replace('127.0.0.1', 'localhost'), events: ['*'], description: '' };
+    const endpoint = {
+      id: 'wh_rebound000000000',
+      accountId: account,
+      url: receiver.url('/rebound').replace('127.0.0.1', 'localhost'),
+      events: ['*'],
+      description: '',
+    };
     await guarded.services.store.webhooks.insertEndpointWithinLimit(
       { ...endpoint, secret: 'whsec_x', enabled: true, disabledReason: null, failingSince: null, createdAt: guarded.clock.now() },
       10,
     );
     await guarded.services.sites.createSite(account, 'rebound.example.com');
-    await expect.poll(async () => (await guarded.services.webhooks.attempts(endpoint.id, account, undefined, 10)).deliveries.length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(async () => (await guarded.services.webhooks.attempts(endpoint.id, account, undefined, 10)).deliveries.length, { timeout: 10_000 })
+      .toBe(1);
     const [attempt] = (await guarded.services.webhooks.attempts(endpoint.id, account, undefined, 10)).deliveries;
     expect(attempt).toMatchObject({ status: null, error: expect.stringMatching(/^localhost resolves to 127\.0\.0\.1, which is not a public address/) });
     expect(receiver.at('/rebound')).toEqual([]);

@@ -3,9 +3,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Site } from '../../src/core/model.js';
 import { DAY_MS } from '../../src/lib/utc-days.js';
-import { signUp, type DashboardClient } from '../http/dashboard-client.js';
 import type { CallResult } from '../harness.js';
 import { startTestServer, type TestServer } from '../harness.js';
+import { type DashboardClient, signUp } from '../http/dashboard-client.js';
 
 /**
  * Dashboard actions on a large embedded database must not stall API traffic: SQLite answers

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCli, callApi, ProcessWorld, uniqueEmail, type ServerProcess } from './spawn.js';
+import { adminCli, callApi, ProcessWorld, type ServerProcess, uniqueEmail } from './spawn.js';
 
 const world = new ProcessWorld();
 const password = `Tr0ub4dor&3 ${randomBytes(6).toString('hex')}`;

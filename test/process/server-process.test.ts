@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSocket, parseResponse, readUntilClosed } from '../http/raw-http.js';
-import { adminCli, callApi, expectNoStackTrace, freePort, ProcessWorld, runNode, SERVER_PATH, uniqueEmail, waitForOutput, type Cli } from './spawn.js';
+import { adminCli, type Cli, callApi, expectNoStackTrace, freePort, ProcessWorld, runNode, SERVER_PATH, uniqueEmail, waitForOutput } from './spawn.js';
 
 const world = new ProcessWorld();
 afterEach(() => world.cleanup());
@@ -55,7 +55,7 @@ describe('server start-up and configuration', () => {
     expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
-  it('names localhost as the dashboard\'s address when listening on every interface, and the port it was given', async () => {
+  it("names localhost as the dashboard's address when listening on every interface, and the port it was given", async () => {
     const server = await world.startServer({ env: { DATA_DIR: world.tempDir(), HOST: '0.0.0.0' } });
     const [first] = server.stdout().split('\n');
     expect(JSON.parse(first!).msg).toBe(`Keygate listening — dashboard at http://localhost:${server.port}/`);
@@ -90,8 +90,14 @@ describe('server start-up and configuration', () => {
 
   it('exits 1 with one clear line, never echoing a password, when PostgreSQL or Redis cannot be reached', async () => {
     const cases: Array<{ env: Record<string, string>; message: RegExp }> = [
-      { env: { DATABASE_URL: 'postgres://keygate:s3cret-pw@127.0.0.1:1/keygate' }, message: /^keygate: PostgreSQL \(DATABASE_URL\) could not be opened: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
-      { env: { REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' }, message: /^keygate: Redis \(REDIS_URL\) is not reachable: connect ECONNREFUSED 127\.0\.0\.1:1\n$/ },
+      {
+        env: { DATABASE_URL: 'postgres://keygate:s3cret-pw@127.0.0.1:1/keygate' },
+        message: /^keygate: PostgreSQL \(DATABASE_URL\) could not be opened: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
+      },
+      {
+        env: { REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1' },
+        message: /^keygate: Redis \(REDIS_URL\) is not reachable: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
+      },
     ];
     for (const { env, message } of cases) {
       const result = await runNode(SERVER_PATH, [], { env: { PORT: '0', DATA_DIR: world.tempDir(), LOG_LEVEL: 'silent', ...env } });
@@ -133,7 +139,10 @@ describe('server lifecycle', () => {
       { method: 'DELETE', agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': body.length } },
       (incoming) => {
         let text = '';
-        incoming.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => answered({ status: incoming.statusCode ?? 0, text }));
+        incoming
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (text += chunk))
+          .on('end', () => answered({ status: incoming.statusCode ?? 0, text }));
       },
     );
     const failed = new Promise<never>((_, fail) => inFlight.on('error', fail));
@@ -156,7 +165,9 @@ describe('server lifecycle', () => {
   it('cuts a request still stalled after SHUTDOWN_GRACE_MS, answers the one that completes, commits its log row, and exits 0', async () => {
     const dataDir = world.tempDir();
     // Only the drain can cut the stalled request: the request timeouts are far longer.
-    const server = await world.startServer({ env: { DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '1500', HEADERS_TIMEOUT_MS: '600000', REQUEST_TIMEOUT_MS: '600000' } });
+    const server = await world.startServer({
+      env: { DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '1500', HEADERS_TIMEOUT_MS: '600000', REQUEST_TIMEOUT_MS: '600000' },
+    });
     const cli = adminCli({ DATA_DIR: dataDir });
     const { account, keyId, key } = await accountWithKey(cli);
     const stalledKey = await cli.ok('create-key', '--account', account, '--name', 'Stalled');

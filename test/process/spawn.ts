@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,28 @@ export const CLI_PATH = join(REPO, 'bin/keygate.js');
 export const SERVER_PATH = join(REPO, 'dist/main.js');
 
 /** Configuration variables of SPEC §8: never inherited from the shell running the tests. */
-const KEYGATE_VARIABLES = ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'TRUST_PROXY', 'AUTH_FAIL_LIMIT', 'AUTH_FAIL_WINDOW_S', 'AUTH_BLOCK_S', 'PLANS_FILE', 'LOG_LEVEL', 'WEBHOOK_RETRY_SCHEDULE_S', 'WEBHOOK_ALLOW_PRIVATE', 'WEBHOOK_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'MAX_CONNECTIONS', 'SHUTDOWN_GRACE_MS'];
+const KEYGATE_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'TRUST_PROXY',
+  'AUTH_FAIL_LIMIT',
+  'AUTH_FAIL_WINDOW_S',
+  'AUTH_BLOCK_S',
+  'PLANS_FILE',
+  'LOG_LEVEL',
+  'WEBHOOK_RETRY_SCHEDULE_S',
+  'WEBHOOK_ALLOW_PRIVATE',
+  'WEBHOOK_TIMEOUT_MS',
+  'HEADERS_TIMEOUT_MS',
+  'REQUEST_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'IDLE_TIMEOUT_MS',
+  'MAX_CONNECTIONS',
+  'SHUTDOWN_GRACE_MS',
+];
 
 /** The test runner's environment without any Keygate variable, plus `vars`. */
 export function childEnv(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -139,7 +160,10 @@ async function waitForHealthy(url: string, exited: Promise<Exit>, timeoutMs = 15
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (ended) throw new Error(`server exited before ${url}/healthz answered`);
-    const status = await fetch(`${url}/healthz`).then((response) => response.status, () => 0);
+    const status = await fetch(`${url}/healthz`).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return;
     if (Date.now() > deadline) throw new Error(`${url}/healthz did not answer 200 within ${timeoutMs} ms`);
     await new Promise((tick) => setTimeout(tick, 25));

@@ -30,8 +30,23 @@ it('delivers every event after the server is killed with SIGKILL, including thos
   );
   expect((await cli.refused('create-webhook', '--account', account, '--url', 'ftp://example.com/')).code).toBe('VALIDATION_ERROR');
   expect((await cli.refused('create-webhook', '--account', 'acct_0000000000000000', '--url', receiver.url('/crash'))).code).toBe('NOT_FOUND');
-  const webhook = await cli.ok('create-webhook', '--account', account, '--url', receiver.url('/crash'), '--event', 'key.created', '--description', 'crash test');
-  expect(webhook).toEqual({ id: expect.stringMatching(/^wh_[0-9A-Za-z]{16}$/), url: receiver.url('/crash'), events: ['key.created'], secret: expect.stringMatching(/^whsec_[0-9A-Za-z]{32}$/) });
+  const webhook = await cli.ok(
+    'create-webhook',
+    '--account',
+    account,
+    '--url',
+    receiver.url('/crash'),
+    '--event',
+    'key.created',
+    '--description',
+    'crash test',
+  );
+  expect(webhook).toEqual({
+    id: expect.stringMatching(/^wh_[0-9A-Za-z]{16}$/),
+    url: receiver.url('/crash'),
+    events: ['key.created'],
+    secret: expect.stringMatching(/^whsec_[0-9A-Za-z]{32}$/),
+  });
 
   const server = await world.startServer({ env });
   const keys: string[] = [];
@@ -51,7 +66,9 @@ it('delivers every event after the server is killed with SIGKILL, including thos
   const { deliveries } = await cli.ok('webhook-deliveries', '--webhook', webhook.id, '--limit', '500');
   const succeeded = deliveries.filter((delivery: { status: number }) => delivery.status === 200);
   expect(succeeded).toHaveLength(keys.length);
-  expect(deliveries.filter((delivery: { status: number }) => delivery.status === 503).every((delivery: { error: string }) => delivery.error === 'HTTP 503')).toBe(true);
+  expect(
+    deliveries.filter((delivery: { status: number }) => delivery.status === 503).every((delivery: { error: string }) => delivery.error === 'HTTP 503'),
+  ).toBe(true);
   expect(Object.keys(deliveries[0]).sort()).toEqual(['attempt', 'delivery_id', 'duration_ms', 'error', 'event_id', 'state', 'status', 'time', 'type']);
   expect(await cli.ok('delete-webhook', '--webhook', webhook.id)).toEqual({ id: webhook.id, deleted: true });
   expect((await cli.refused('webhook-deliveries', '--webhook', webhook.id)).code).toBe('NOT_FOUND');

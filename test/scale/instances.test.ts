@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { startTestServer, type CallResult, type TestServer } from '../harness.js';
+import { type CallResult, startTestServer, type TestServer } from '../harness.js';
 import { collectHit } from '../http/collect-hit.js';
 import { expectError } from '../http/expect-error.js';
 import { forwardedFor } from '../http/forwarded-for.js';
@@ -68,7 +68,7 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expect((await second.call('/api/v1/sites', { key: secret })).status).toBe(200);
   });
 
-  it('admit exactly the account\'s per-second limit across both, over several keys', async () => {
+  it("admit exactly the account's per-second limit across both, over several keys", async () => {
     const { account, secret } = await keyOn('per_account');
     const other = await first.newKey(account);
     const results = await spread(12, (server, i) => server.call('/api/v1/sites', { key: i % 3 === 0 ? other.secret : secret }));
@@ -107,7 +107,11 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     const client = forwardedFor('198.51.100.177');
     for (const server of instances) expect((await server.call('/api/v1/sites', { key: secret, headers: client })).status).toBe(200);
     const report = (server: TestServer, token: string, ip: string) =>
-      server.call('/api/v1/keys/report-leak', { method: 'POST', body: JSON.stringify({ key: token }), headers: { 'content-type': 'application/json', ...forwardedFor(ip) } });
+      server.call('/api/v1/keys/report-leak', {
+        method: 'POST',
+        body: JSON.stringify({ key: token }),
+        headers: { 'content-type': 'application/json', ...forwardedFor(ip) },
+      });
     expect((await report(first, secret, '198.51.100.178')).status).toBe(202);
     await first.services.leaks.settled();
     expectError(await second.call('/api/v1/sites', { key: secret, headers: client }), 401, 'INVALID_KEY');
@@ -152,7 +156,8 @@ describe('two instances sharing PostgreSQL and Redis', () => {
   it('block an IP on both instances once its failures, counted across both, reach the limit', async () => {
     const { secret } = await keyOn('roomy');
     const ip = forwardedFor('198.51.100.77');
-    for (let i = 0; i < 6; i++) expectError(await instances[i % 2]!.call('/api/v1/sites', { key: `sk_live_${'0'.repeat(30)}`, headers: ip }), 401, 'INVALID_KEY');
+    for (let i = 0; i < 6; i++)
+      expectError(await instances[i % 2]!.call('/api/v1/sites', { key: `sk_live_${'0'.repeat(30)}`, headers: ip }), 401, 'INVALID_KEY');
     for (const server of instances) expectError(await server.call('/api/v1/sites', { key: secret, headers: ip }), 403, 'IP_BLOCKED');
     expect((await second.call('/api/v1/sites', { key: secret, headers: forwardedFor('198.51.100.78') })).status).toBe(200);
   });
@@ -167,7 +172,7 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     expect(body.site.events_this_month).toBe(7);
   });
 
-  it('refuse a deleted site\'s tracking hits on one instance right after it is deleted through the other', async () => {
+  it("refuse a deleted site's tracking hits on one instance right after it is deleted through the other", async () => {
     const account = await first.newAccount({ plan: 'roomy' });
     const site = await first.services.sites.createSite(account, 'doomed.example.com');
     for (const server of instances) expect((await collectHit(server, site.siteKey, { headers: forwardedFor('203.0.113.200') })).status).toBe(202);

@@ -1,10 +1,10 @@
-import { userInfo } from 'node:os';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../harness.js';
 import { REQUEST_ID } from '../http/expect-error.js';
-import { ensureRedis, freshRedisPrefix, startPrivatePostgres, type PrivatePostgres } from '../services.js';
+import { ensureRedis, freshRedisPrefix, type PrivatePostgres, startPrivatePostgres } from '../services.js';
 
 /**
  * SPEC §8 scaled out, with PostgreSQL restarted under load: two instances keep taking keyed
@@ -19,7 +19,7 @@ const skipped =
   userInfo().uid !== 0
     ? 'needs root to run a PostgreSQL cluster of its own'
     : !existsSync('/usr/lib/postgresql/15/bin/pg_ctl')
-      ? 'needs Debian\'s PostgreSQL 15 binaries'
+      ? "needs Debian's PostgreSQL 15 binaries"
       : undefined;
 
 const PLANS = { roomy: { per_key_per_minute: null, account_per_second: null, account_per_minute: null } };
@@ -96,7 +96,9 @@ describe.skipIf(skipped !== undefined)(`two instances while PostgreSQL restarts 
       await database.stop();
       const stoppedAt = outcomes.length;
       // Requests keep coming in while it is down: they are refused (how, is checked below), and readiness says so.
-      await expect.poll(() => outcomes.slice(stoppedAt).filter((outcome) => outcome.status !== 200).length, { timeout: 10_000, interval: 50 }).toBeGreaterThan(20);
+      await expect
+        .poll(() => outcomes.slice(stoppedAt).filter((outcome) => outcome.status !== 200).length, { timeout: 10_000, interval: 50 })
+        .toBeGreaterThan(20);
       for (const server of instances) expect(await readiness(server)).toBe(503);
 
       await database.start();

@@ -49,7 +49,8 @@ describe('two instances on a Redis Cluster', () => {
     const account = await first.newAccount({ plan: 'per_key' });
     const { secret } = await first.newKey(account);
     const ip = forwardedFor('198.51.100.99');
-    for (let i = 0; i < 4; i++) expectError(await [first, second][i % 2]!.call('/api/v1/sites', { key: `sk_live_${'0'.repeat(32)}`, headers: ip }), 401, 'INVALID_KEY');
+    for (let i = 0; i < 4; i++)
+      expectError(await [first, second][i % 2]!.call('/api/v1/sites', { key: `sk_live_${'0'.repeat(32)}`, headers: ip }), 401, 'INVALID_KEY');
     for (const server of [first, second]) expectError(await server.call('/api/v1/sites', { key: secret, headers: ip }), 403, 'IP_BLOCKED');
   });
 });

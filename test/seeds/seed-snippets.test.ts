@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCli, childEnv, ProcessWorld, REPO, uniqueEmail, type ServerProcess } from '../process/spawn.js';
+import { adminCli, childEnv, ProcessWorld, REPO, type ServerProcess, uniqueEmail } from '../process/spawn.js';
 
 /** The seed documents of SPEC.md, beside the checkout as in CI (`shared/` next to the repository). */
 const SEEDS_DIR = resolve(REPO, '../shared/seeds');
@@ -50,7 +50,10 @@ beforeAll(async () => {
   const cli = adminCli(env);
   server = await world.startServer({ env });
   const { account_id: account } = await cli.ok('create-account', '--email', uniqueEmail(), '--password', 'correct horse battery');
-  created = [await cli.ok('create-site', '--account', account, '--domain', 'example.com'), await cli.ok('create-site', '--account', account, '--domain', 'blog.example.com')];
+  created = [
+    await cli.ok('create-site', '--account', account, '--domain', 'example.com'),
+    await cli.ok('create-site', '--account', account, '--domain', 'blog.example.com'),
+  ];
   key = (await cli.ok('create-key', '--account', account, '--name', 'Seed snippets')).key;
 });
 afterAll(() => world.cleanup());
@@ -73,7 +76,7 @@ it('finds the Sites seed and another seed with both snippets', () => {
 });
 
 describe.each(seeds.map(({ file, text }) => ({ file, text })))('the snippets of seed $file', ({ text }) => {
-  it('the JavaScript fetch sample, run as is, gets the sites in the seed\'s shape', async () => {
+  it("the JavaScript fetch sample, run as is, gets the sites in the seed's shape", async () => {
     const snippet = localise(text.match(FETCH_SNIPPET)![0], server.url, key);
     // The sample's own console.log prints data.sites; make it print JSON, then report the whole answer.
     const program = [
@@ -84,14 +87,17 @@ describe.each(seeds.map(({ file, text }) => ({ file, text })))('the snippets of 
     const result = await run(process.execPath, ['--input-type=module', '--eval', program]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const [logged, answer] = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const [logged, answer] = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(answer.status).toBe(200);
     expect(Object.keys(answer.body)).toEqual(['sites']);
     expect(logged).toEqual(answer.body.sites);
     expectSeedShape(answer.body.sites);
   });
 
-  it.skipIf(!existsSync(CURL))('the curl command, run by a shell, gets the sites in the seed\'s shape', async () => {
+  it.skipIf(!existsSync(CURL))("the curl command, run by a shell, gets the sites in the seed's shape", async () => {
     const command = `${localise(text.match(CURL_SNIPPET)![0], server.url, key)} --silent --show-error --write-out '\\n%{http_code}'`;
     const result = await run('/bin/sh', ['-c', command]);
     expect(result.stderr).toBe('');

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { needsServices } from '../needs-services.js';
-import { freshPostgres, type TestService } from '../services.js';
+import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
+import { StorageUnreachableError } from '../../src/adapters/sql/storage-faults.js';
+import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
 import type { AccessToken, ApiKey, AuditEntry, WebhookEndpoint, WebhookEvent } from '../../src/core/model.js';
 import type { RequestLogEntry, Store, TrackedEvent } from '../../src/core/ports.js';
 import { DAY_MS, dayOf } from '../../src/lib/utc-days.js';
-import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
-import { openSqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
-import { StorageUnreachableError } from '../../src/adapters/sql/storage-faults.js';
+import { needsServices } from '../needs-services.js';
+import { freshPostgres, type TestService } from '../services.js';
 
 /** A storage backend the suite runs against: `fresh` makes an empty database that `open` may open more than once. */
 interface Backend {
@@ -102,7 +102,17 @@ function event(time: number, changes: Partial<TrackedEvent> = {}): TrackedEvent 
 }
 
 function auditEntry(id: string, time: number, userId: string | null = 'user_a'): AuditEntry {
-  return { id, accountId: 'acct_a', userId, time, action: 'key.created', targetType: 'api_key', targetId: 'key_1', targetName: 'one', details: { mode: 'live' } };
+  return {
+    id,
+    accountId: 'acct_a',
+    userId,
+    time,
+    action: 'key.created',
+    targetType: 'api_key',
+    targetId: 'key_1',
+    targetName: 'one',
+    details: { mode: 'live' },
+  };
 }
 
 function endpoint(id: string, changes: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
@@ -161,7 +171,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
     database = await backend.fresh();
     opened = [];
     store = await open();
-    await store.accounts.create({ id: 'acct_a', plan: 'free', createdAt: 0 }, { id: 'user_a', accountId: 'acct_a', email: 'a@example.com', passwordHash: 'x', createdAt: 0 });
+    await store.accounts.create(
+      { id: 'acct_a', plan: 'free', createdAt: 0 },
+      { id: 'user_a', accountId: 'acct_a', email: 'a@example.com', passwordHash: 'x', createdAt: 0 },
+    );
     await store.sites.insertWithinLimit({ id: 'site_a', accountId: 'acct_a', domain: 'a.example.com', siteKey: 'ak_a', createdAt: 0 }, null);
   });
   afterEach(async () => {
@@ -205,8 +218,17 @@ describe.each(BACKENDS)('$name store', (backend) => {
 
   describe('accounts', () => {
     it('creates an account with its user and refuses a taken email, keeping nothing of the refused one', async () => {
-      expect(await store.accounts.findUserByEmail('a@example.com')).toEqual({ id: 'user_a', accountId: 'acct_a', email: 'a@example.com', passwordHash: 'x', createdAt: 0 });
-      const outcome = await store.accounts.create({ id: 'acct_b', plan: 'pro', createdAt: 1 }, { id: 'user_b', accountId: 'acct_b', email: 'a@example.com', passwordHash: 'y', createdAt: 1 });
+      expect(await store.accounts.findUserByEmail('a@example.com')).toEqual({
+        id: 'user_a',
+        accountId: 'acct_a',
+        email: 'a@example.com',
+        passwordHash: 'x',
+        createdAt: 0,
+      });
+      const outcome = await store.accounts.create(
+        { id: 'acct_b', plan: 'pro', createdAt: 1 },
+        { id: 'user_b', accountId: 'acct_b', email: 'a@example.com', passwordHash: 'y', createdAt: 1 },
+      );
       expect(outcome).toBe('EMAIL_TAKEN');
       expect(await store.accounts.find('acct_b')).toBeUndefined();
       await store.accounts.setPlan('acct_a', 'pro');
@@ -217,7 +239,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const other = await rival();
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          (i % 2 ? other : store).accounts.create({ id: `acct_${i}`, plan: 'free', createdAt: 0 }, { id: `user_${i}`, accountId: `acct_${i}`, email: 'same@example.com', passwordHash: 'x', createdAt: 0 }),
+          (i % 2 ? other : store).accounts.create(
+            { id: `acct_${i}`, plan: 'free', createdAt: 0 },
+            { id: `user_${i}`, accountId: `acct_${i}`, email: 'same@example.com', passwordHash: 'x', createdAt: 0 },
+          ),
         ),
       );
       expect(tally(outcomes)).toEqual({ ok: 1, EMAIL_TAKEN: 9 });
@@ -230,7 +255,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const other = await rival();
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          (i % 2 ? other : store).sites.insertWithinLimit({ id: `site_${i}`, accountId: 'acct_a', domain: `${i}.example.com`, siteKey: `ak_${i}`, createdAt: i }, 3),
+          (i % 2 ? other : store).sites.insertWithinLimit(
+            { id: `site_${i}`, accountId: 'acct_a', domain: `${i}.example.com`, siteKey: `ak_${i}`, createdAt: i },
+            3,
+          ),
         ),
       );
       expect(tally(outcomes)).toEqual({ ok: 3, PLAN_LIMIT: 7 });
@@ -241,7 +269,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const outcome = await store.sites.insertWithinLimit({ id: 'site_dup', accountId: 'acct_a', domain: 'a.example.com', siteKey: 'ak_dup', createdAt: 1 }, 1);
       expect(outcome).toBe('DOMAIN_TAKEN');
       expect(await store.sites.find('site_dup')).toBeUndefined();
-      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      await store.accounts.create(
+        { id: 'acct_b', plan: 'free', createdAt: 0 },
+        { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 },
+      );
       expect(await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_b', domain: 'a.example.com', siteKey: 'ak_b', createdAt: 1 }, 1)).toBe('ok');
     });
 
@@ -261,7 +292,9 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('inserts exactly up to the key limit when ten inserts race, not counting revoked keys', async () => {
       await store.keys.insertGuarded(key('key_old', 'old', { revokedAt: NOW - 1 }), null, NOW);
       const other = await rival();
-      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).keys.insertGuarded(key(`key_${i}`, `name ${i}`), 3, NOW)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).keys.insertGuarded(key(`key_${i}`, `name ${i}`), 3, NOW)),
+      );
       expect(tally(outcomes)).toEqual({ ok: 3, PLAN_LIMIT: 7 });
       expect(await store.keys.list('acct_a', NOW)).toHaveLength(3);
     });
@@ -404,17 +437,23 @@ describe.each(BACKENDS)('$name store', (backend) => {
   });
 
   describe('sessions of a user', () => {
-    it('lists a user\'s live sessions newest first and ends all but one; sets a password hash', async () => {
+    it("lists a user's live sessions newest first and ends all but one; sets a password hash", async () => {
       const base = { userId: 'user_a', accountId: 'acct_a', lastSeenAt: NOW, expiresAt: NOW + DAY_MS };
       await store.sessions.create({ ...base, idHash: 'old', createdAt: NOW - 2 });
       await store.sessions.create({ ...base, idHash: 'new', createdAt: NOW });
       await store.sessions.create({ ...base, idHash: 'gone', createdAt: NOW - 1, expiresAt: NOW });
-      await store.accounts.create({ id: 'acct_b', plan: 'free', createdAt: 0 }, { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 });
+      await store.accounts.create(
+        { id: 'acct_b', plan: 'free', createdAt: 0 },
+        { id: 'user_b', accountId: 'acct_b', email: 'b@example.com', passwordHash: 'x', createdAt: 0 },
+      );
       await store.sessions.create({ ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW });
       expect((await store.sessions.listByUser('user_a', NOW)).map((session) => session.idHash)).toEqual(['new', 'old']);
       expect(await store.sessions.deleteByUser('user_a', 'new')).toBe(2);
       expect((await store.sessions.listByUser('user_a', NOW - 1)).map((session) => session.idHash)).toEqual(['new']);
-      expect(await store.sessions.find('theirs')).toEqual({ session: { ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW }, email: 'b@example.com' });
+      expect(await store.sessions.find('theirs')).toEqual({
+        session: { ...base, userId: 'user_b', accountId: 'acct_b', idHash: 'theirs', createdAt: NOW },
+        email: 'b@example.com',
+      });
       await store.accounts.setPasswordHash('user_a', 'y');
       expect((await store.accounts.findUserByEmail('a@example.com'))?.passwordHash).toBe('y');
       expect((await store.accounts.findUserByEmail('b@example.com'))?.passwordHash).toBe('x');
@@ -455,7 +494,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.requestLogs.count({ from: NOW + 1, to: NOW + 1 })).toBe(1);
 
       const first = await store.requestLogs.list({ accountId: 'acct_a' }, undefined, 2);
-      expect(first.map((row) => [row.id, row.keyName])).toEqual([['req_3', 'two'], ['req_2', 'one']]);
+      expect(first.map((row) => [row.id, row.keyName])).toEqual([
+        ['req_3', 'two'],
+        ['req_2', 'one'],
+      ]);
       expect(first[1]).toMatchObject({ ...logEntry('req_2', NOW, { status: 404, errorCode: 'NOT_FOUND', accepted: false }) });
       const last = first.at(-1)!;
       expect((await store.requestLogs.list({ accountId: 'acct_a' }, { time: last.time, seq: last.seq }, 2)).map((row) => row.id)).toEqual(['req_1']);
@@ -464,11 +506,17 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('keeps how each request authenticated: with its key or with an OAuth access token of it', async () => {
       await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW + 1, { auth: 'oauth' })]);
       const rows = await store.requestLogs.list({ accountId: 'acct_a' }, undefined, 10);
-      expect(rows.map((row) => [row.id, row.auth])).toEqual([['req_2', 'oauth'], ['req_1', 'key']]);
+      expect(rows.map((row) => [row.id, row.auth])).toEqual([
+        ['req_2', 'oauth'],
+        ['req_1', 'key'],
+      ]);
     });
 
     it('counts a summary row of sampled refusals as the requests it stands for', async () => {
-      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW, { status: 401, errorCode: 'INACTIVE_KEY', accepted: false, credits: 0, requests: 40 })]);
+      await store.requestLogs.append([
+        logEntry('req_1', NOW),
+        logEntry('req_2', NOW, { status: 401, errorCode: 'INACTIVE_KEY', accepted: false, credits: 0, requests: 40 }),
+      ]);
       expect(await store.requestLogs.daily('acct_a', dayOf(NOW), dayOf(NOW))).toEqual([{ day: dayOf(NOW), requests: 41, errors: 40 }]);
       expect((await store.requestLogs.list({ keyId: 'key_1' }, undefined, 10)).map((row) => row.requests)).toEqual([40, 1]);
     });
@@ -484,7 +532,18 @@ describe.each(BACKENDS)('$name store', (backend) => {
 
     it('prunes by the retention of each plan', async () => {
       await store.requestLogs.append([logEntry('req_1', NOW - 10 * DAY_MS), logEntry('req_2', NOW - DAY_MS), logEntry('req_3', NOW)]);
-      expect(await store.requestLogs.prune({ byPlan: new Map([['pro', 1], ['free', null]]), otherwise: 1 }, NOW)).toBe(0);
+      expect(
+        await store.requestLogs.prune(
+          {
+            byPlan: new Map([
+              ['pro', 1],
+              ['free', null],
+            ]),
+            otherwise: 1,
+          },
+          NOW,
+        ),
+      ).toBe(0);
       expect(await store.requestLogs.prune({ byPlan: new Map([['free', 7]]), otherwise: null }, NOW)).toBe(1);
       expect(await store.requestLogs.count({ accountId: 'acct_a' })).toBe(2);
     });
@@ -497,7 +556,12 @@ describe.each(BACKENDS)('$name store', (backend) => {
     });
 
     it('keeps the usage that accepted requests imply: all-time total, minutes and recent times', async () => {
-      await store.requestLogs.append([logEntry('req_1', NOW), logEntry('req_2', NOW + 1), logEntry('req_3', NOW + MINUTE), logEntry('req_4', NOW + MINUTE, { accepted: false })]);
+      await store.requestLogs.append([
+        logEntry('req_1', NOW),
+        logEntry('req_2', NOW + 1),
+        logEntry('req_3', NOW + MINUTE),
+        logEntry('req_4', NOW + MINUTE, { accepted: false }),
+      ]);
       expect(await store.requestLogs.keyUsage('key_1', NOW, NOW)).toEqual({
         total: 3,
         minutes: [
@@ -511,12 +575,19 @@ describe.each(BACKENDS)('$name store', (backend) => {
 
     it('adds up concurrent batches touching the same keys and minutes in any order', async () => {
       const other = await rival();
-      const batch = (i: number, keys: string[]) => keys.flatMap((keyId) => [logEntry(`req_${i}_${keyId}_a`, NOW, { keyId }), logEntry(`req_${i}_${keyId}_b`, NOW + MINUTE, { keyId })]);
+      const batch = (i: number, keys: string[]) =>
+        keys.flatMap((keyId) => [logEntry(`req_${i}_${keyId}_a`, NOW, { keyId }), logEntry(`req_${i}_${keyId}_b`, NOW + MINUTE, { keyId })]);
       await Promise.all(
         Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).requestLogs.append(batch(i, i % 2 ? ['key_1', 'key_2'] : ['key_2', 'key_1']))),
       );
       for (const keyId of ['key_1', 'key_2']) {
-        expect(await store.requestLogs.keyUsage(keyId, NOW, NOW + MINUTE)).toMatchObject({ total: 20, minutes: [[NOW / MINUTE, 10], [NOW / MINUTE + 1, 10]] });
+        expect(await store.requestLogs.keyUsage(keyId, NOW, NOW + MINUTE)).toMatchObject({
+          total: 20,
+          minutes: [
+            [NOW / MINUTE, 10],
+            [NOW / MINUTE + 1, 10],
+          ],
+        });
       }
     });
   });
@@ -538,7 +609,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       await store.keys.insertGuarded(key('key_2', 'two'), null, NOW);
     });
 
-    it('finds an unrevoked token by its hash with its key\'s hash, expired ones included, revoked ones not', async () => {
+    it("finds an unrevoked token by its hash with its key's hash, expired ones included, revoked ones not", async () => {
       await store.accessTokens.insert(token('t1'));
       await store.accessTokens.insert(token('t2', 'key_1', { expiresAt: NOW - 1 }));
       expect(await store.accessTokens.findLive('t1')).toEqual({ token: token('t1'), keyHash: 'hash_key_1' });
@@ -555,7 +626,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.accessTokens.findLive('t1')).toEqual({ token: token('t1'), keyHash: 'hash_key_1' });
     });
 
-    it('counts and revokes all of a key\'s live tokens, leaving other keys\' and expired ones be', async () => {
+    it("counts and revokes all of a key's live tokens, leaving other keys' and expired ones be", async () => {
       await store.accessTokens.insert(token('t1'));
       await store.accessTokens.insert(token('t2'));
       await store.accessTokens.insert(token('t3', 'key_1', { expiresAt: NOW }));
@@ -633,8 +704,12 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.webhooks.insertEndpointWithinLimit(endpoint('wh_2'), 2)).toBe('ok');
       expect(await store.webhooks.insertEndpointWithinLimit(endpoint('wh_3'), 2)).toBe('PLAN_LIMIT');
       expect(await store.webhooks.listEndpoints('acct_a')).toEqual([endpoint('wh_1', { events: ['key.created', 'key.revoked'] }), endpoint('wh_2')]);
-      await store.webhooks.updateEndpoint(endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }));
-      expect(await store.webhooks.findEndpoint('wh_1')).toEqual(endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }));
+      await store.webhooks.updateEndpoint(
+        endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }),
+      );
+      expect(await store.webhooks.findEndpoint('wh_1')).toEqual(
+        endpoint('wh_1', { events: ['site.created'], enabled: false, url: 'https://other.example.com/', secret: 'whsec_new' }),
+      );
       await store.webhooks.deleteEndpoint('wh_1');
       expect(await store.webhooks.findEndpoint('wh_1')).toBeUndefined();
       expect((await store.webhooks.listEndpoints('acct_a')).map((row) => row.id)).toEqual(['wh_2']);
@@ -660,12 +735,16 @@ describe.each(BACKENDS)('$name store', (backend) => {
       expect(await store.keys.insertGuarded(key('key_2', 'two'), 1, NOW, [webhookEvent('evt_refused')])).toBe('PLAN_LIMIT');
       // The same id again: the insert itself fails after the events were written, and the transaction takes them back.
       await expect(store.keys.insertGuarded(key('key_1', 'three'), null, NOW, [webhookEvent('evt_failed')])).rejects.toThrow();
-      expect(await store.keys.rotate('key_1', key('key_3', 'one'), NOW + MINUTE, NOW, null, [webhookEvent('evt_name_taken', 'key.rotated')])).toBe('NAME_TAKEN');
+      expect(await store.keys.rotate('key_1', key('key_3', 'one'), NOW + MINUTE, NOW, null, [webhookEvent('evt_name_taken', 'key.rotated')])).toBe(
+        'NAME_TAKEN',
+      );
       await store.keys.update('key_1', { active: false }, [webhookEvent('evt_deactivated', 'key.deactivated')]);
       expect(await store.keys.edit({ ...key('key_1', 'renamed') }, NOW, [webhookEvent('evt_updated', 'key.updated')])).toBe('ok');
       await store.keys.update('key_1', { lastUsedAt: NOW });
       expect(await store.keys.deleteUnused('key_1', [webhookEvent('evt_not_deleted', 'key.deleted')])).toBe(false);
-      await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 0 }, 1, [webhookEvent('evt_site_refused', 'site.created')]);
+      await store.sites.insertWithinLimit({ id: 'site_b', accountId: 'acct_a', domain: 'b.example.com', siteKey: 'ak_b', createdAt: 0 }, 1, [
+        webhookEvent('evt_site_refused', 'site.created'),
+      ]);
       await store.sites.delete('site_a', [webhookEvent('evt_site_deleted', 'site.deleted')]);
       expect(await claimAll(store)).toEqual(['evt_created>wh_1', 'evt_deactivated>wh_1', 'evt_site_deleted>wh_1', 'evt_updated>wh_1']);
     });
@@ -698,7 +777,9 @@ describe.each(BACKENDS)('$name store', (backend) => {
       const taken: number[] = [];
       for (let found = true; found; ) {
         const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: `o${i}`, limit: 10, perEndpoint: 5, skipEndpoints: [] })),
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 ? other : store).webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: `o${i}`, limit: 10, perEndpoint: 5, skipEndpoints: [] }),
+          ),
         );
         taken.push(...claims.flat().map((delivery) => delivery.id));
         found = claims.some((claim) => claim.length > 0);
@@ -710,16 +791,40 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('records attempts: delivered, retried, given up, a failing endpoint disabled; lists them and redelivers', async () => {
       await store.webhooks.insertEndpointWithinLimit(endpoint('wh_1'), 10);
       await store.webhooks.emit([webhookEvent('evt_1'), webhookEvent('evt_2')]);
-      const [one, two] = (await store.webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: 'a', limit: 10, perEndpoint: 10, skipEndpoints: [] })).sort((x, y) => x.id - y.id);
+      const [one, two] = (await store.webhooks.claim({ now: NOW, leaseUntil: NOW + MINUTE, owner: 'a', limit: 10, perEndpoint: 10, skipEndpoints: [] })).sort(
+        (x, y) => x.id - y.id,
+      );
       const base = { durationMs: 12, disableIfFailingSince: NOW - 3 * DAY_MS };
       await store.webhooks.recordAttempt({ ...base, delivery: one!, time: NOW, status: 200, error: null, delivered: true, retryAt: null }, 'a');
-      await store.webhooks.recordAttempt({ ...base, delivery: two!, time: NOW + 1, status: 500, error: 'HTTP 500', delivered: false, retryAt: NOW + MINUTE }, 'a');
+      await store.webhooks.recordAttempt(
+        { ...base, delivery: two!, time: NOW + 1, status: 500, error: 'HTTP 500', delivered: false, retryAt: NOW + MINUTE },
+        'a',
+      );
       expect(await claimAll(store, NOW + MINUTE - 1)).toEqual([]);
-      const [retry] = await store.webhooks.claim({ now: NOW + MINUTE, leaseUntil: NOW + 2 * MINUTE, owner: 'b', limit: 10, perEndpoint: 10, skipEndpoints: [] });
+      const [retry] = await store.webhooks.claim({
+        now: NOW + MINUTE,
+        leaseUntil: NOW + 2 * MINUTE,
+        owner: 'b',
+        limit: 10,
+        perEndpoint: 10,
+        skipEndpoints: [],
+      });
       expect(retry).toMatchObject({ id: two!.id, attempt: 2, event: { id: 'evt_2' } });
       // A failure more than 3 days after the streak began gives up and disables the endpoint.
       const later = NOW + 3 * DAY_MS + 2;
-      await store.webhooks.recordAttempt({ ...base, delivery: retry!, time: later, status: null, error: 'timed out', delivered: false, retryAt: null, disableIfFailingSince: later - 3 * DAY_MS }, 'b');
+      await store.webhooks.recordAttempt(
+        {
+          ...base,
+          delivery: retry!,
+          time: later,
+          status: null,
+          error: 'timed out',
+          delivered: false,
+          retryAt: null,
+          disableIfFailingSince: later - 3 * DAY_MS,
+        },
+        'b',
+      );
       expect(await store.webhooks.findEndpoint('wh_1')).toMatchObject({ enabled: false, disabledReason: 'failing', failingSince: NOW + 1 });
       const attempts = await store.webhooks.attempts('wh_1', undefined, 10);
       expect(attempts.map(({ eventId, attempt, status, error, state, durationMs }) => ({ eventId, attempt, status, error, state, durationMs }))).toEqual([

@@ -158,8 +158,7 @@ export const api = {
   addSite: (domain: string) => request<SiteAnswer>('POST', '/sites', { domain }),
   deleteSite: (id: string) => request<void>('DELETE', `/sites/${encodeURIComponent(id)}`),
 
-  keys: (includeRevoked = false) =>
-    request<KeyListAnswer>('GET', `/keys${includeRevoked ? '?include=revoked' : ''}`),
+  keys: (includeRevoked = false) => request<KeyListAnswer>('GET', `/keys${includeRevoked ? '?include=revoked' : ''}`),
   createKey: (input: KeyInput) => request<IssuedKeyAnswer>('POST', '/keys', input),
   updateKey: (id: string, input: Omit<KeyInput, 'mode'>) => request<KeyAnswer>('PATCH', `/keys/${encodeURIComponent(id)}`, input),
   setKeyState: (id: string, action: 'deactivate' | 'reactivate' | 'revoke' | 'dismiss-leak') =>
@@ -172,8 +171,7 @@ export const api = {
   deleteKey: (id: string) => request<void>('DELETE', `/keys/${encodeURIComponent(id)}`),
   revokeTokens: (id: string) => request<TokensRevokedAnswer>('POST', `/keys/${encodeURIComponent(id)}/revoke-tokens`),
 
-  logs: (filters: LogFilters, cursor?: string, limit = 50) =>
-    request<LogPageAnswer>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),
+  logs: (filters: LogFilters, cursor?: string, limit = 50) => request<LogPageAnswer>('GET', `/logs${queryString({ ...filters, cursor, limit })}`),
   logsCsvUrl: (filters: LogFilters) => `${BASE}/logs.csv${queryString({ ...filters })}`,
 
   webhooks: () => request<WebhookListAnswer>('GET', '/webhooks'),

@@ -1,4 +1,4 @@
-import { lazy, StrictMode, type ComponentType } from 'react';
+import { type ComponentType, lazy, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, createRoutesFromElements, Navigate, Route, RouterProvider } from 'react-router-dom';
 import { Layout } from './components/layout';

@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { api, type Session } from './api';
 
@@ -61,7 +61,12 @@ export function useSession(): SessionState {
 export function RequireSession({ children }: { children: ReactNode }) {
   const { session, ending } = useSession();
   const location = useLocation();
-  if (session === undefined) return <p className="loading" role="status">Loading…</p>;
+  if (session === undefined)
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
   if (session === null) {
     const from = ending === 'signed-out' ? undefined : location.pathname + location.search;
     return <Navigate to="/signin" replace state={{ from, notice: ending && ENDINGS[ending] }} />;

@@ -1,5 +1,5 @@
-import type { Clock } from '../../lib/clock.js';
 import type { CollectLimiter, CollectLimits, CollectRefusal } from '../../core/ports.js';
+import type { Clock } from '../../lib/clock.js';
 import { SlidingLogs } from './sliding-logs.js';
 
 const WINDOW_MS = 1000;

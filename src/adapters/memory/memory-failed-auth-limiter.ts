@@ -1,5 +1,5 @@
-import type { Clock } from '../../lib/clock.js';
 import type { FailedAuthLimiter, FailedAuthPolicy } from '../../core/ports.js';
+import type { Clock } from '../../lib/clock.js';
 import { GenerationalMap } from './generational-map.js';
 
 /** The last `limit` failure times of one IP, as a ring: `times[next]` is the oldest once it is full. */

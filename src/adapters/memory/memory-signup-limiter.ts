@@ -1,5 +1,5 @@
-import type { Clock } from '../../lib/clock.js';
 import type { SignupLimiter, SignupPolicy } from '../../core/ports.js';
+import type { Clock } from '../../lib/clock.js';
 
 /** IPs remembered at most; past it the least recently seen is forgotten, so memory stays bounded under any spread of addresses. */
 const MAX_TRACKED_IPS = 100_000;

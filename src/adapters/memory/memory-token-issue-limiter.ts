@@ -1,6 +1,6 @@
-import type { Clock } from '../../lib/clock.js';
 import type { TokenIssueLimiter } from '../../core/ports.js';
 import { MINUTE_MS, SlidingLog } from '../../core/rolling-windows.js';
+import type { Clock } from '../../lib/clock.js';
 
 /** Logs kept before idle ones are swept, at most once per minute. */
 const SWEEP_THRESHOLD = 10_000;

@@ -1,8 +1,8 @@
-import type { Clock } from '../../lib/clock.js';
-import { QUOTA_WINDOWS, type ApiKey } from '../../core/model.js';
+import { type ApiKey, QUOTA_WINDOWS } from '../../core/model.js';
 import type { Admission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
 import { loadQuotaCounter, quotaCount } from '../../core/quota-use.js';
-import { MINUTE_MS, SlidingLog, type MinuteBuckets } from '../../core/rolling-windows.js';
+import { MINUTE_MS, type MinuteBuckets, SlidingLog } from '../../core/rolling-windows.js';
+import type { Clock } from '../../lib/clock.js';
 import { SingleFlight } from '../../lib/single-flight.js';
 
 interface KeyUsage {
@@ -43,7 +43,13 @@ export class MemoryUsageLimiter implements UsageLimiter {
       return { ok: false, code: 'RATE_LIMITED', limit: 'account_second', retryAfterSeconds: 1, perKey: perKeyState() };
     }
     if (limits.accountPerMinute !== null && account.minute.count(now) >= limits.accountPerMinute) {
-      return { ok: false, code: 'RATE_LIMITED', limit: 'account_minute', retryAfterSeconds: clampRetry(account.minute.secondsUntilSlot(now)), perKey: perKeyState() };
+      return {
+        ok: false,
+        code: 'RATE_LIMITED',
+        limit: 'account_minute',
+        retryAfterSeconds: clampRetry(account.minute.secondsUntilSlot(now)),
+        perKey: perKeyState(),
+      };
     }
     if (limits.perKeyPerMinute !== null && usage.minute.count(now) >= limits.perKeyPerMinute) {
       return { ok: false, code: 'RATE_LIMITED', limit: 'key_minute', retryAfterSeconds: clampRetry(usage.minute.secondsUntilSlot(now)), perKey: perKeyState() };

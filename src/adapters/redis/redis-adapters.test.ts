@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisClients } from '../../../test/redis-clients.js';
 import { needsServices } from '../../../test/needs-services.js';
+import { RedisClients } from '../../../test/redis-clients.js';
 import { freshRedisPrefix } from '../../../test/services.js';
 import type { UsageHistory, UsageLimits } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
@@ -40,8 +40,15 @@ describe('Redis adapters', () => {
     await failedAuth.recordFailure('192.0.2.9');
     expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.9', keysVersion: current })).toEqual({ ok: false, code: 'IP_BLOCKED' });
     // Neither refusal consumed the key's one request a minute.
-    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({ ok: true, perKey: { limit: 1, remaining: 0 } });
-    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({ ok: false, code: 'RATE_LIMITED', limit: 'key_minute' });
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({
+      ok: true,
+      perKey: { limit: 1, remaining: 0 },
+    });
+    expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.10', keysVersion: current })).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      limit: 'key_minute',
+    });
     // A block over is no block.
     clock.advance(900_000);
     expect(await limiter.admitGuarded(key, oneAllowed, { ip: '192.0.2.9', keysVersion: current })).toMatchObject({ ok: true });

@@ -1,6 +1,6 @@
 import type { CollectLimiter, CollectLimits, CollectRefusal } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from './redis-scripts.js';
 
 const WINDOW_MS = 1000;
 

@@ -1,7 +1,7 @@
 import type { FailedAuthLimiter, FailedAuthPolicy } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import { blockKey } from './redis-keys.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from './redis-scripts.js';
 
 // KEYS: the IP's failure log, its block (the time it ends). ARGV: now, limit, window, block, slack.
 const RECORD_FAILURE_LUA = `${SLIDING_LOG_LUA}

@@ -1,6 +1,6 @@
 import type { ReportLimiter, ReportLimits } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_WINDOW_ADMIT_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_WINDOW_ADMIT_LUA } from './redis-scripts.js';
 
 /** Leak reports per client IP shared by every instance on one Redis. */
 export class RedisReportLimiter implements ReportLimiter {

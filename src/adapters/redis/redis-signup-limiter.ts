@@ -1,6 +1,6 @@
 import type { SignupLimiter, SignupPolicy } from '../../core/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_WINDOW_ADMIT_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_WINDOW_ADMIT_LUA } from './redis-scripts.js';
 
 /** Sign-ups per IP shared by every instance on one Redis: one script checks and counts. */
 export class RedisSignupLimiter implements SignupLimiter {

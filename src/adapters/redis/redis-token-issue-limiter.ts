@@ -1,7 +1,7 @@
 import type { TokenIssueLimiter } from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import type { Clock } from '../../lib/clock.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from './redis-scripts.js';
 
 // KEYS: the key's issuance log. ARGV: now, limit, window, slack. Returns 0 when admitted, else the seconds until a slot frees.
 const ADMIT_LUA = `${SLIDING_LOG_LUA}

@@ -1,11 +1,11 @@
-import { QUOTA_WINDOWS, type ApiKey } from '../../core/model.js';
+import { type ApiKey, QUOTA_WINDOWS } from '../../core/model.js';
 import type { Admission, AdmissionGuard, GuardedAdmission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
 import { QUOTA_WINDOW_MS, quotaHistory } from '../../core/quota-use.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
 import type { Clock } from '../../lib/clock.js';
 import { SingleFlight } from '../../lib/single-flight.js';
 import { blockKey, keyChangesKey } from './redis-keys.js';
-import { defineScript, EXPIRY_SLACK_MS, SLIDING_LOG_LUA, type RedisClient } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from './redis-scripts.js';
 
 const LONGEST_QUOTA_MS = Math.max(...Object.values(QUOTA_WINDOW_MS));
 
@@ -195,7 +195,15 @@ export class RedisUsageLimiter implements UsageLimiter {
   private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
     const { prefix } = this.options;
     const quotaArgs = QUOTA_WINDOWS.flatMap((quota) => [limits.quotas[quota] ?? '', quota === 'total' ? '' : QUOTA_WINDOW_MS[quota]]);
-    const args = [EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, guard?.keysVersion ?? '', limits.accountPerSecond ?? '', limits.accountPerMinute ?? '', limits.perKeyPerMinute ?? '', ...quotaArgs];
+    const args = [
+      EXPIRY_SLACK_MS,
+      LONGEST_QUOTA_MS,
+      guard?.keysVersion ?? '',
+      limits.accountPerSecond ?? '',
+      limits.accountPerMinute ?? '',
+      limits.perKeyPerMinute ?? '',
+      ...quotaArgs,
+    ];
     const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id), ...(guard ? [blockKey(prefix, guard.ip), keyChangesKey(prefix)] : [])];
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
@@ -206,7 +214,10 @@ export class RedisUsageLimiter implements UsageLimiter {
         await Promise.all([detail & UNSEEDED_ACCOUNT && this.seedAccount(key.accountId), detail & UNSEEDED_KEY && this.seedKey(key.id)]);
         continue;
       }
-      const perKey = limits.perKeyPerMinute === null ? undefined : { limit: limits.perKeyPerMinute, remaining: Math.max(0, limits.perKeyPerMinute - keyCount), resetSeconds: keyResetSeconds };
+      const perKey =
+        limits.perKeyPerMinute === null
+          ? undefined
+          : { limit: limits.perKeyPerMinute, remaining: Math.max(0, limits.perKeyPerMinute - keyCount), resetSeconds: keyResetSeconds };
       if (decision === 'ok') return { ok: true, perKey };
       if (decision === 'quota') return { ok: false, code: 'QUOTA_EXCEEDED', quota: QUOTA_WINDOWS[detail - 1]!, perKey };
       return { ok: false, code: 'RATE_LIMITED', limit: decision, retryAfterSeconds: detail, perKey };

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration, type MigrationProvider, type MigratorProps } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, type MigratorProps, sql } from 'kysely';
 
 /**
  * Versioned schema changes, applied in name order on start. Append new ones; never edit one
@@ -94,7 +94,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('count', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('key_usage_pk', ['key_id', 'minute'])
         .execute();
-      await db.schema.alterTable('api_keys').addColumn('usage_total', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('usage_total', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
   '0003_events': {
@@ -166,7 +169,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       // PostgreSQL's key-change signal: a one-row counter bumped after each key write. SQLite
       // needs no table (PRAGMA data_version tells it), so it gets none.
       if (dialect !== 'postgres') return;
-      await db.schema.createTable('key_change_version').addColumn('version', 'bigint', (c) => c.notNull()).execute();
+      await db.schema
+        .createTable('key_change_version')
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .execute();
       await db.insertInto('key_change_version').values({ version: 0 }).execute();
     },
   },
@@ -175,14 +181,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       // Top values break ties by value. SQLite compares text byte by byte; PostgreSQL by the
       // database's locale, where en_US puts '/b' before '/B'. "C" makes both order alike.
       if (dialect !== 'postgres') return;
-      await db.schema.alterTable('event_day_values').alterColumn('value', (c) => c.setDataType(sql`text collate "C"`)).execute();
+      await db.schema
+        .alterTable('event_day_values')
+        .alterColumn('value', (c) => c.setDataType(sql`text collate "C"`))
+        .execute();
     },
   },
   '0007_durations_in_double_precision': {
     async up(db) {
       // `real` is 8 bytes on SQLite but 4 on PostgreSQL, which would round request durations.
       if (dialect !== 'postgres') return;
-      await db.schema.alterTable('request_logs').alterColumn('duration_ms', (c) => c.setDataType('double precision')).execute();
+      await db.schema
+        .alterTable('request_logs')
+        .alterColumn('duration_ms', (c) => c.setDataType('double precision'))
+        .execute();
     },
   },
   '0020_key_leaks': {
@@ -283,13 +295,19 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('access_tokens_by_key').on('access_tokens').columns(['key_id', 'expires_at']).execute();
       await db.schema.createIndex('access_tokens_by_expiry').on('access_tokens').column('expires_at').execute();
       // How a logged request authenticated: with its key, or with an OAuth access token of that key.
-      await db.schema.alterTable('request_logs').addColumn('auth', 'text', (c) => c.notNull().defaultTo('key')).execute();
+      await db.schema
+        .alterTable('request_logs')
+        .addColumn('auth', 'text', (c) => c.notNull().defaultTo('key'))
+        .execute();
     },
   },
   '0015_request_log_request_counts': {
     async up(db) {
       // Past a per-key rate, refused requests are summed into one row: how many it stands for.
-      await db.schema.alterTable('request_logs').addColumn('requests', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('request_logs')
+        .addColumn('requests', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
     },
   },
   '0016_indexes_for_dashboard_reads_and_site_deletion': {

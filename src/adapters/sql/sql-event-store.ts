@@ -1,10 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DayCount, DayRange, Millis } from '../../core/model.js';
 import type { EventDimension, EventStore, TrackedEvent } from '../../core/ports.js';
 import { dayOf } from '../../lib/utc-days.js';
+import { BulkInsert, type ColumnType } from './bulk-insert.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { inLockOrder } from './lock-order.js';
-import { BulkInsert, type ColumnType } from './bulk-insert.js';
 import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';

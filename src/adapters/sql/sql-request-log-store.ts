@@ -1,13 +1,22 @@
-import { CompiledQuery, sql, type Kysely, type SelectQueryBuilder, type Selectable } from 'kysely';
-import type { KeyMode } from '../../lib/key-format.js';
+import { CompiledQuery, type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import type { Millis } from '../../core/model.js';
-import type { DailyRequests, LogRetention, LoggedRequest, Position, RequestAuth, RequestLogEntry, RequestLogFilter, RequestLogStore } from '../../core/ports.js';
+import type {
+  DailyRequests,
+  LoggedRequest,
+  LogRetention,
+  Position,
+  RequestAuth,
+  RequestLogEntry,
+  RequestLogFilter,
+  RequestLogStore,
+} from '../../core/ports.js';
 import { MINUTE_MS } from '../../core/rolling-windows.js';
-import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
+import type { KeyMode } from '../../lib/key-format.js';
 import { DAY_MS } from '../../lib/utc-days.js';
+import { BulkInsert, type ColumnType } from './bulk-insert.js';
+import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { newestFirstPage } from './keyset.js';
 import { inLockOrder } from './lock-order.js';
-import { BulkInsert, type ColumnType } from './bulk-insert.js';
 import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
@@ -230,7 +239,10 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (otherwise !== null) {
       deleted += await this.pruneAccounts(otherwise, now, (accounts) => (listed.length === 0 ? accounts : accounts.where('plan', 'not in', listed)));
     }
-    await this.db.deleteFrom('key_usage').where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS)).execute();
+    await this.db
+      .deleteFrom('key_usage')
+      .where('minute', '<', Math.floor((now - USAGE_KEPT_MS) / MINUTE_MS))
+      .execute();
     return deleted;
   }
 

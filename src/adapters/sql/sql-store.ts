@@ -1,18 +1,31 @@
-import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Transaction, type UpdateObject } from 'kysely';
-import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
+import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql, type Transaction, type UpdateObject } from 'kysely';
 import type { Account, ApiKey, KeyLeak, LeakSource, Millis, Site, User, WebhookEvent } from '../../core/model.js';
-import type { AccessTokenStore, AccountStore, AuditStore, EventStore, GuardedWrite, KeyChangeSignal, KeyStore, RequestLogStore, SessionStore, SiteStore, Store, WebhookStore } from '../../core/ports.js';
-import type { Dialect } from './migrations.js';
+import type {
+  AccessTokenStore,
+  AccountStore,
+  AuditStore,
+  EventStore,
+  GuardedWrite,
+  KeyChangeSignal,
+  KeyStore,
+  RequestLogStore,
+  SessionStore,
+  SiteStore,
+  Store,
+  WebhookStore,
+} from '../../core/ports.js';
+import type { KeyMode, KeyPrefix } from '../../lib/key-format.js';
 import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
-import { isStorageFault } from './storage-faults.js';
+import type { Dialect } from './migrations.js';
 import { arg, PreparedQuery } from './prepared.js';
+import type { Database } from './schema.js';
 import { SqlAccessTokenStore } from './sql-access-token-store.js';
 import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlEventStore } from './sql-event-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlSessionStore } from './sql-session-store.js';
 import { appendWebhookEvents, SqlWebhookStore, withWebhookEvents } from './sql-webhook-store.js';
-import type { Database } from './schema.js';
+import { isStorageFault } from './storage-faults.js';
 
 type KeyRow = Selectable<Database['api_keys']>;
 
@@ -34,10 +47,7 @@ export function keyFromRow(row: KeyRow): ApiKey {
     createdBy: row.created_by,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
-    leak:
-      row.leaked_at === null
-        ? null
-        : { at: row.leaked_at, source: row.leak_source as LeakSource, url: row.leak_url, dismissedAt: row.leak_dismissed_at },
+    leak: row.leaked_at === null ? null : { at: row.leaked_at, source: row.leak_source as LeakSource, url: row.leak_url, dismissedAt: row.leak_dismissed_at },
   };
 }
 
@@ -88,19 +98,22 @@ class SqlAccountStore implements AccountStore {
     // "database is locked" if another connection committed in between (busy_timeout does not
     // apply). On PostgreSQL a read would miss a concurrent signup's uncommitted row; the
     // conflict clause instead waits for it and skips the insert if it commits.
-    return this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('accounts').values({ id: account.id, plan: account.plan, created_at: account.createdAt }).execute();
-      const { numInsertedOrUpdatedRows } = await trx
-        .insertInto('users')
-        .values({ id: user.id, account_id: user.accountId, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .executeTakeFirstOrThrow();
-      if (numInsertedOrUpdatedRows === 0n) throw new EmailTaken();
-      return 'ok' as const;
-    }).catch((error) => {
-      if (error instanceof EmailTaken) return 'EMAIL_TAKEN' as const;
-      throw error;
-    });
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('accounts').values({ id: account.id, plan: account.plan, created_at: account.createdAt }).execute();
+        const { numInsertedOrUpdatedRows } = await trx
+          .insertInto('users')
+          .values({ id: user.id, account_id: user.accountId, email: user.email, password_hash: user.passwordHash, created_at: user.createdAt })
+          .onConflict((oc) => oc.column('email').doNothing())
+          .executeTakeFirstOrThrow();
+        if (numInsertedOrUpdatedRows === 0n) throw new EmailTaken();
+        return 'ok' as const;
+      })
+      .catch((error) => {
+        if (error instanceof EmailTaken) return 'EMAIL_TAKEN' as const;
+        throw error;
+      });
   }
 
   async find(id: string): Promise<Account | undefined> {
@@ -200,33 +213,43 @@ class SqlKeyStore implements KeyStore {
     });
   }
 
-  async rotate(oldId: string, replacement: ApiKey, revokeOldAt: Millis, now: Millis, maxKeys: number | null, events: readonly WebhookEvent[] = []): Promise<GuardedWrite | 'NOT_ROTATABLE'> {
-    return this.db.transaction().execute(async (trx) => {
-      await lockAccount(trx, replacement.accountId);
-      // Only a key that is neither revoked nor in a grace period turns; the old key is revoked
-      // first so that its name is free when the replacement takes it back.
-      const { numUpdatedRows } = await trx.updateTable('api_keys').set({ revoked_at: revokeOldAt }).where('id', '=', oldId).where('revoked_at', 'is', null).executeTakeFirst();
-      if (numUpdatedRows === 0n) throw new GuardRefusal('NOT_ROTATABLE');
-      // A grace period keeps the old key working beside its replacement: one more live key, which the limit must leave room for.
-      const outcome = await this.checkGuards(trx, replacement, revokeOldAt > now ? maxKeys : null, now, oldId);
-      if (outcome !== 'ok') throw new GuardRefusal(outcome);
-      await appendWebhookEvents(trx, events);
-      await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
-      return outcome;
-    }).catch((error) => {
-      if (error instanceof GuardRefusal) return error.outcome;
-      throw error;
-    });
+  async rotate(
+    oldId: string,
+    replacement: ApiKey,
+    revokeOldAt: Millis,
+    now: Millis,
+    maxKeys: number | null,
+    events: readonly WebhookEvent[] = [],
+  ): Promise<GuardedWrite | 'NOT_ROTATABLE'> {
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        await lockAccount(trx, replacement.accountId);
+        // Only a key that is neither revoked nor in a grace period turns; the old key is revoked
+        // first so that its name is free when the replacement takes it back.
+        const { numUpdatedRows } = await trx
+          .updateTable('api_keys')
+          .set({ revoked_at: revokeOldAt })
+          .where('id', '=', oldId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (numUpdatedRows === 0n) throw new GuardRefusal('NOT_ROTATABLE');
+        // A grace period keeps the old key working beside its replacement: one more live key, which the limit must leave room for.
+        const outcome = await this.checkGuards(trx, replacement, revokeOldAt > now ? maxKeys : null, now, oldId);
+        if (outcome !== 'ok') throw new GuardRefusal(outcome);
+        await appendWebhookEvents(trx, events);
+        await trx.insertInto('api_keys').values(keyToRow(replacement)).execute();
+        return outcome;
+      })
+      .catch((error) => {
+        if (error instanceof GuardRefusal) return error.outcome;
+        throw error;
+      });
   }
 
   /** NAME_TAKEN or PLAN_LIMIT (counting live keys but `key` and `uncounted`) as of `now`, else ok. */
   private async checkGuards(trx: Transaction<Database>, key: ApiKey, maxKeys: number | null, now: Millis, uncounted?: string): Promise<GuardedWrite> {
-    const live = await trx
-      .selectFrom('api_keys')
-      .select(['id', 'name'])
-      .where('account_id', '=', key.accountId)
-      .where(notRevokedAt(now))
-      .execute();
+    const live = await trx.selectFrom('api_keys').select(['id', 'name']).where('account_id', '=', key.accountId).where(notRevokedAt(now)).execute();
     if (live.some((row) => row.name === key.name && row.id !== key.id)) return 'NAME_TAKEN';
     if (maxKeys !== null && live.filter((row) => row.id !== key.id && row.id !== uncounted).length >= maxKeys) return 'PLAN_LIMIT';
     return 'ok';
@@ -245,10 +268,7 @@ class SqlKeyStore implements KeyStore {
   async list(accountId: string, liveAt: Millis | null): Promise<ApiKey[]> {
     let query = this.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
     if (liveAt !== null) query = query.where(notRevokedAt(liveAt));
-    const rows = await query
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map(keyFromRow);
   }
 

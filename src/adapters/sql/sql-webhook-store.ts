@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { ApiKey, Millis, WebhookEndpoint, WebhookEvent } from '../../core/model.js';
 import type { AttemptRecord, ClaimedDelivery, LoggedAttempt, Position, WebhookStore } from '../../core/ports.js';
 import { newestFirstPage } from './keyset.js';
@@ -32,11 +32,7 @@ export async function appendWebhookEvents(trx: Transaction<Database>, events: re
           endpointId === undefined
             ? endpoints.where((w) =>
                 w.exists(
-                  w
-                    .selectFrom('webhook_endpoint_events as t')
-                    .select('t.type')
-                    .whereRef('t.endpoint_id', '=', 'e.id')
-                    .where('t.type', 'in', ['*', event.type]),
+                  w.selectFrom('webhook_endpoint_events as t').select('t.type').whereRef('t.endpoint_id', '=', 'e.id').where('t.type', 'in', ['*', event.type]),
                 ),
               )
             : endpoints.where('e.id', '=', endpointId);
@@ -44,7 +40,10 @@ export async function appendWebhookEvents(trx: Transaction<Database>, events: re
       })
       .executeTakeFirstOrThrow();
     if (numInsertedOrUpdatedRows === 0n) continue;
-    await trx.insertInto('webhook_events').values({ id: event.id, account_id: event.accountId, type: event.type, created_at: event.createdAt, body: event.body }).execute();
+    await trx
+      .insertInto('webhook_events')
+      .values({ id: event.id, account_id: event.accountId, type: event.type, created_at: event.createdAt, body: event.body })
+      .execute();
   }
 }
 
@@ -145,7 +144,9 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async listEndpoints(accountId: string): Promise<WebhookEndpoint[]> {
-    return this.withTypes(await this.db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute());
+    return this.withTypes(
+      await this.db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute(),
+    );
   }
 
   async findEndpoint(id: string): Promise<WebhookEndpoint | undefined> {
@@ -237,7 +238,12 @@ export class SqlWebhookStore implements WebhookStore {
   }
 
   async release(deliveryId: number, owner: string): Promise<void> {
-    await this.db.updateTable('webhook_deliveries').set({ claimed_until: null, claimed_by: null }).where('seq', '=', deliveryId).where('claimed_by', '=', owner).execute();
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ claimed_until: null, claimed_by: null })
+      .where('seq', '=', deliveryId)
+      .where('claimed_by', '=', owner)
+      .execute();
   }
 
   async recordAttempt(record: AttemptRecord, owner: string): Promise<void> {

@@ -15,7 +15,10 @@ async function openProcess(dir: string) {
   const connection = new BetterSqlite3(join(dir, 'keygate.db'));
   connection.pragma('journal_mode = WAL');
   const signal = await SqliteChangeSignal.open(connection, join(dir, 'keygate-changes'));
-  cleanup.push(() => signal.close(), () => void connection.close());
+  cleanup.push(
+    () => signal.close(),
+    () => void connection.close(),
+  );
   return { connection, signal };
 }
 
@@ -26,7 +29,7 @@ function freshDir(): string {
 }
 
 describe('SqliteChangeSignal', () => {
-  it('moves every other process\'s version before an announcement returns, without a query per read', async () => {
+  it("moves every other process's version before an announcement returns, without a query per read", async () => {
     const dir = freshDir();
     const server = await openProcess(dir);
     const cli = await openProcess(dir);
@@ -49,7 +52,7 @@ describe('SqliteChangeSignal', () => {
     expect(readdirSync(join(dir, 'keygate-changes'))).toHaveLength(1);
   });
 
-  it('sees a commit nobody announced (an operator\'s sqlite3 shell) within a second', async () => {
+  it("sees a commit nobody announced (an operator's sqlite3 shell) within a second", async () => {
     const dir = freshDir();
     const { connection, signal } = await openProcess(dir);
     connection.exec('create table t (x)');

@@ -9,7 +9,8 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 const port = () => new URL(receiver.url('/')).port;
-const post = (transport: HttpWebhookTransport, url: string) => transport.post(url, { 'content-type': 'application/json' }, '{"id":"evt_1"}', AbortSignal.timeout(5000));
+const post = (transport: HttpWebhookTransport, url: string) =>
+  transport.post(url, { 'content-type': 'application/json' }, '{"id":"evt_1"}', AbortSignal.timeout(5000));
 
 describe('HttpWebhookTransport', () => {
   it('connects to the address it checked, not to what the name resolves to later (DNS rebinding)', async () => {
@@ -29,7 +30,9 @@ describe('HttpWebhookTransport', () => {
       { address: '10.0.0.7', family: 4 },
     ];
     const strict = new HttpWebhookTransport({ allowPrivate: false, resolve });
-    await expect(strict.checkDestination('https://mixed.example/')).rejects.toThrow(/^url: mixed\.example resolves to 10\.0\.0\.7, which is not a public address/);
+    await expect(strict.checkDestination('https://mixed.example/')).rejects.toThrow(
+      /^url: mixed\.example resolves to 10\.0\.0\.7, which is not a public address/,
+    );
     expect(await post(strict, 'https://mixed.example/')).toMatchObject({ status: null, error: expect.stringMatching(/not a public address/) });
     await expect(new HttpWebhookTransport({ allowPrivate: true, resolve }).checkDestination('https://mixed.example/')).resolves.toBeUndefined();
     await expect(strict.checkDestination(receiver.url('/'))).rejects.toThrow(/^url: 127\.0\.0\.1 resolves to 127\.0\.0\.1/);

@@ -45,7 +45,12 @@ export class HttpWebhookTransport implements WebhookTransport {
     }
   }
 
-  async post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number | null; durationMs: number; error: string | null }> {
+  async post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<{ status: number | null; durationMs: number; error: string | null }> {
     const started = performance.now();
     const target = new URL(url);
     let address: Address;
@@ -94,7 +99,10 @@ export class HttpWebhookTransport implements WebhookTransport {
     if (addresses.length === 0) throw new RefusedDestination(`${host} could not be resolved`);
     if (!this.opts.allowPrivate) {
       const refused = addresses.find(({ address }) => !isPublicAddress(address));
-      if (refused) throw new RefusedDestination(`${host} resolves to ${refused.address}, which is not a public address (loopback, private, link-local and metadata addresses are refused)`);
+      if (refused)
+        throw new RefusedDestination(
+          `${host} resolves to ${refused.address}, which is not a public address (loopback, private, link-local and metadata addresses are refused)`,
+        );
     }
     return addresses[0]!;
   }

@@ -7,10 +7,7 @@ import { noContent, SessionSchema, type SessionView } from '../responses.js';
 import { sessionView } from '../views.js';
 import { clearSessionCookie, requireSession, sessionCookie, setSessionCookie } from './session.js';
 
-const CredentialsBody = Type.Object(
-  { email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1024 }) },
-  { additionalProperties: false },
-);
+const CredentialsBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
 
 /** Sign-up, sign-in and sign-out: the routes that work without a session. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {

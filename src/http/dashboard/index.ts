@@ -24,7 +24,11 @@ import { webhookRoutes } from './webhooks.js';
  */
 export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, hide: true, response: { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema, ...(route.schema?.response as object | undefined) } };
+    route.schema = {
+      ...route.schema,
+      hide: true,
+      response: { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema, ...(route.schema?.response as object | undefined) },
+    };
   });
   await app.register(cookie);
   app.addHook('onRequest', async (request) => {
@@ -35,6 +39,7 @@ export const dashboardApi: FastifyPluginAsyncTypebox<{ services: Services }> = a
   await app.register(authRoutes, { services });
   await app.register(async (signedIn) => {
     signedIn.addHook('onRequest', requireSession(services.sessions));
-    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes, webhookRoutes, accountRoutes]) await signedIn.register(routes, { services });
+    for (const routes of [overviewRoutes, siteRoutes, keyRoutes, logRoutes, auditRoutes, webhookRoutes, accountRoutes])
+      await signedIn.register(routes, { services });
   });
 };

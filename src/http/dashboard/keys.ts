@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
-import { MAX_GRACE_SECONDS, parseExpiry, STANDARD_CATEGORIES, type KeySettings } from '../../core/api-keys.js';
-import { isRevoked, QUOTA_WINDOWS, type ApiKey, type Quotas } from '../../core/model.js';
+import { type Static, Type } from 'typebox';
+import { type KeySettings, MAX_GRACE_SECONDS, parseExpiry, STANDARD_CATEGORIES } from '../../core/api-keys.js';
+import { type ApiKey, isRevoked, QUOTA_WINDOWS, type Quotas } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
 import { IssuedKeyAnswer, KeyAnswer, KeyListAnswer, noContent, RotatedKeyAnswer, TokensRevokedAnswer } from '../responses.js';
 import { IdParams } from '../schemas.js';
@@ -82,7 +82,11 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.post('/keys', { schema: { body: CreateBody, response: { 201: IssuedKeyAnswer } } }, async (request, reply) => {
     const { actor } = actingUser(request);
-    const issued = await services.keys.createKey(request.owner.account.id, { mode: request.body.mode, ...settings(request.body), name: request.body.name }, actor);
+    const issued = await services.keys.createKey(
+      request.owner.account.id,
+      { mode: request.body.mode, ...settings(request.body), name: request.body.name },
+      actor,
+    );
     return reply.code(201).send({ key: await view(issued.key), secret: issued.secret });
   });
 
@@ -106,7 +110,12 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.post(
     '/keys/:id/rotate',
     // Every field is optional, so a bodiless POST means "rotate now, default name".
-    { schema: { params: IdParams, body: RotateBody, response: { 201: RotatedKeyAnswer } }, preValidation: async (request) => { request.body ??= {}; } },
+    {
+      schema: { params: IdParams, body: RotateBody, response: { 201: RotatedKeyAnswer } },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
     async (request, reply) => {
       const { actor, scope } = actingUser(request);
       const { grace_seconds: graceSeconds, name } = request.body;

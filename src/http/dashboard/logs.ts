@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { invalid } from '../../core/errors.js';
 import type { LoggedRequest, RequestLogFilter } from '../../core/ports.js';
 import type { Services } from '../../core/services.js';
@@ -12,7 +12,25 @@ import { PageFields, pageLimit } from './paging.js';
 const STATUS_CLASSES = { '2xx': { min: 200, max: 299 }, '4xx': { min: 400, max: 499 }, '5xx': { min: 500, max: 599 }, '429': { min: 429, max: 429 } } as const;
 
 /** The export's columns, in order: the fields of a log row. */
-const CSV_COLUMNS = ['time', 'key_id', 'key_name', 'mode', 'method', 'route', 'path', 'status', 'code', 'duration_ms', 'ip', 'referrer', 'user_agent', 'credits', 'auth', 'id', 'requests'] as const;
+const CSV_COLUMNS = [
+  'time',
+  'key_id',
+  'key_name',
+  'mode',
+  'method',
+  'route',
+  'path',
+  'status',
+  'code',
+  'duration_ms',
+  'ip',
+  'referrer',
+  'user_agent',
+  'credits',
+  'auth',
+  'id',
+  'requests',
+] as const;
 
 /** The CSV text of the rows, the header first, a slice of rows at a time. */
 async function* csvOf(slices: AsyncIterable<readonly LoggedRequest[]>): AsyncGenerator<string> {
@@ -57,9 +75,6 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
 
   app.get('/logs.csv', { schema: { querystring: FilterQuery } }, async (request, reply) => {
     const rows = csvOf(services.requestLogs.exportRows(filterOf(request.owner.account.id, request.query)));
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="keygate-logs.csv"')
-      .send(Readable.from(rows));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="keygate-logs.csv"').send(Readable.from(rows));
   });
 };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../core/services.js';
 import { isFlaggedLeak } from '../../core/model.js';
+import type { Services } from '../../core/services.js';
 import { OverviewAnswer, PlanAnswer } from '../responses.js';
 import { siteViewsOf } from '../site-answers.js';
 import { leakedKeyView, planView } from '../views.js';
@@ -20,7 +20,11 @@ export const overviewRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
 
   app.get('/plan', { schema: { response: { 200: PlanAnswer } } }, async (request) => {
     const accountId = request.owner.account.id;
-    const [plan, keys, sites] = await Promise.all([services.accounts.planOf(accountId), services.keys.listKeys(accountId), services.sites.listSites(accountId)]);
+    const [plan, keys, sites] = await Promise.all([
+      services.accounts.planOf(accountId),
+      services.keys.listKeys(accountId),
+      services.sites.listSites(accountId),
+    ]);
     return { plan: planView(plan), usage: { keys: keys.length, sites: sites.length } };
   });
 };

@@ -3,16 +3,8 @@ import { Type } from 'typebox';
 import { WEBHOOK_EVENT_TYPES } from '../../core/model.js';
 import type { Services } from '../../core/services.js';
 import { MAX_WEBHOOK_ENDPOINTS } from '../../core/webhooks.js';
+import { DeliveryPageAnswer, noContent, RedeliveryAnswer, WebhookAnswer, WebhookListAnswer, WebhookSecretAnswer, WebhookTestAnswer } from '../responses.js';
 import { IdParams } from '../schemas.js';
-import {
-  DeliveryPageAnswer,
-  noContent,
-  RedeliveryAnswer,
-  WebhookAnswer,
-  WebhookListAnswer,
-  WebhookSecretAnswer,
-  WebhookTestAnswer,
-} from '../responses.js';
 import { attemptView, webhookView } from '../views.js';
 import { PageFields, pageLimit } from './paging.js';
 import { actingUser } from './session.js';
@@ -69,8 +61,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     },
   );
 
-  app.post('/webhooks/:id/deliveries/:delivery/redeliver', { schema: { params: DeliveryParams, response: { 202: RedeliveryAnswer } } }, async (request, reply) => {
-    const deliveryId = await services.webhooks.redeliver(request.params.id, request.owner.account.id, Number(request.params.delivery));
-    return reply.code(202).send({ delivery_id: deliveryId });
-  });
+  app.post(
+    '/webhooks/:id/deliveries/:delivery/redeliver',
+    { schema: { params: DeliveryParams, response: { 202: RedeliveryAnswer } } },
+    async (request, reply) => {
+      const deliveryId = await services.webhooks.redeliver(request.params.id, request.owner.account.id, Number(request.params.delivery));
+      return reply.code(202).send({ delivery_id: deliveryId });
+    },
+  );
 };

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../core/services.js';
-import { keyView } from '../views.js';
 import { inMode } from '../api-key-auth.js';
 import { RestKeyList, RestKeyRevoked } from '../responses.js';
 import { API_KEY_SECURITY, AUTH_ERRORS, errorResponses, IdParams } from '../schemas.js';
+import { keyView } from '../views.js';
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(
     '/api-keys',
     {
       schema: {
-        summary: 'List the account\'s API keys (never their secrets); revoked keys are left out',
+        summary: "List the account's API keys (never their secrets); revoked keys are left out",
         tags: ['API keys'],
         security: API_KEY_SECURITY,
         response: { 200: RestKeyList, ...errorResponses(...AUTH_ERRORS) },

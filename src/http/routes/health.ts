@@ -5,11 +5,9 @@ import { LiveAnswer, ReadyAnswer } from '../responses.js';
 import { errorResponses } from '../schemas.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.get(
-    '/healthz',
-    { schema: { summary: 'Liveness: the process answers', tags: ['Operation'], response: { 200: LiveAnswer } } },
-    async () => ({ status: 'ok' as const }),
-  );
+  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags: ['Operation'], response: { 200: LiveAnswer } } }, async () => ({
+    status: 'ok' as const,
+  }));
 
   app.get(
     '/readyz',

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type TSchema } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { ACCESS_TOKEN_TTL_SECONDS, type ClientCredentials } from '../../core/access-tokens.js';
 import { IP_BLOCKED_MESSAGE } from '../../core/authenticator.js';
 import type { Services } from '../../core/services.js';
@@ -108,7 +108,8 @@ function handleOAuthError(error: FastifyError, request: FastifyRequest, reply: F
   if (error.validation) return sendOAuthError(reply, invalidRequest(`body: must be ${FORM} parameters`));
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendOAuthError(reply, invalidRequest(`body: Content-Type must be ${FORM}`));
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendOAuthError(reply, new OAuthError(413, 'invalid_request', 'body: is too large'));
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return sendOAuthError(reply, invalidRequest(`request: ${error.message}`));
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return sendOAuthError(reply, invalidRequest(`request: ${error.message}`));
   request.log.error({ err: error }, 'unhandled error');
   return sendOAuthError(reply, new OAuthError(500, 'server_error', 'Internal server error'));
 }
@@ -116,7 +117,7 @@ function handleOAuthError(error: FastifyError, request: FastifyRequest, reply: F
 const errors = (described: Record<number, string>): Record<number, TSchema> =>
   Object.fromEntries(Object.entries(described).map(([status, description]) => [status, { ...OAuthErrorBody, description }]));
 const CLIENT_FIELDS = {
-  client_id: Type.Optional(Type.String({ description: 'The API key\'s id (client_secret_post; or send HTTP Basic)', examples: ['key_0123456789abcdef'] })),
+  client_id: Type.Optional(Type.String({ description: "The API key's id (client_secret_post; or send HTTP Basic)", examples: ['key_0123456789abcdef'] })),
   client_secret: Type.Optional(Type.String({ description: 'The API key itself (client_secret_post; or send HTTP Basic)' })),
 };
 
@@ -176,7 +177,11 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
           description: `Authenticate as the key: HTTP Basic \`key_…:sk_…\`, or \`client_id\` and \`client_secret\` in the body. The token (\`at_…\`) works wherever the key does for ${ACCESS_TOKEN_TTL_SECONDS} seconds, or until the key stops working.`,
           tags: ['OAuth 2.0'],
           consumes: [FORM],
-          body: Type.Object({ grant_type: Type.Optional(Type.String({ examples: ['client_credentials'] })), ...CLIENT_FIELDS, scope: Type.Optional(Type.String()) }),
+          body: Type.Object({
+            grant_type: Type.Optional(Type.String({ examples: ['client_credentials'] })),
+            ...CLIENT_FIELDS,
+            scope: Type.Optional(Type.String()),
+          }),
           response: {
             200: OAuthTokenAnswer,
             ...errors({
@@ -207,7 +212,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRouteOptions> = async (app, { 
       {
         schema: {
           summary: 'Revoke an access token (RFC 7009)',
-          description: 'Answers 200 whether or not the token was live; only the authenticated key\'s own tokens are revoked.',
+          description: "Answers 200 whether or not the token was live; only the authenticated key's own tokens are revoked.",
           tags: ['OAuth 2.0'],
           consumes: [FORM],
           body: Type.Object({ token: Type.Optional(Type.String()), token_type_hint: Type.Optional(Type.String()), ...CLIENT_FIELDS }),

@@ -11,7 +11,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     '/sites',
     {
       schema: {
-        summary: 'List the sites of the key\'s account',
+        summary: "List the sites of the key's account",
         tags: ['Sites'],
         security: API_KEY_SECURITY,
         response: { 200: RestSiteList, ...errorResponses(...AUTH_ERRORS) },
@@ -26,7 +26,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
     '/sites/:id',
     {
       schema: {
-        summary: 'One site of the key\'s account',
+        summary: "One site of the key's account",
         tags: ['Sites'],
         security: API_KEY_SECURITY,
         params: IdParams,

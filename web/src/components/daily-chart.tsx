@@ -75,7 +75,10 @@ export function DailyChart({ days, series, caption }: { days: Day[]; series: Ser
                 <CartesianGrid strokeDasharray="3 3" vertical={false} stroke={dark ? '#374151' : '#e3e6ec'} />
                 <XAxis dataKey="date" tick={{ fontSize: 12, fill: dark ? '#d1d5db' : '#4b5563' }} interval="preserveStartEnd" minTickGap={16} />
                 <YAxis allowDecimals={false} tick={{ fontSize: 12, fill: dark ? '#d1d5db' : '#4b5563' }} />
-                <Tooltip cursor={{ fill: 'rgba(37, 99, 235, 0.12)' }} content={(props) => <DayTooltip {...(props as Omit<TooltipProps, 'series'>)} series={series} />} />
+                <Tooltip
+                  cursor={{ fill: 'rgba(37, 99, 235, 0.12)' }}
+                  content={(props) => <DayTooltip {...(props as Omit<TooltipProps, 'series'>)} series={series} />}
+                />
                 {series.map((one) => (
                   <Bar key={one.name} dataKey={one.name} stackId="day" fill={colorOf(one)} isAnimationActive={false} />
                 ))}

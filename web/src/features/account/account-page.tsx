@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { ApiError, api } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDateTime } from '../../components/format';
@@ -43,9 +43,12 @@ function PasswordForm({ onChanged }: { onChanged(message: string): void }) {
         setNext('');
         onChanged(`Your password is changed. ${sessionsEnded(ended)}`);
       } catch (failure) {
-        const field = failure instanceof ApiError && failure.code === 'VALIDATION_ERROR' ? /^(current_password|new_password): (.*)$/.exec(failure.message) : null;
+        const field =
+          failure instanceof ApiError && failure.code === 'VALIDATION_ERROR' ? /^(current_password|new_password): (.*)$/.exec(failure.message) : null;
         if (!field) throw failure;
-        setErrors({ [field[1]!]: field[1] === 'current_password' ? 'This is not your current password.' : `${field[2]!.charAt(0).toUpperCase()}${field[2]!.slice(1)}.` });
+        setErrors({
+          [field[1]!]: field[1] === 'current_password' ? 'This is not your current password.' : `${field[2]!.charAt(0).toUpperCase()}${field[2]!.slice(1)}.`,
+        });
       }
     });
   }
@@ -54,10 +57,21 @@ function PasswordForm({ onChanged }: { onChanged(message: string): void }) {
     <form ref={form} className="card" onSubmit={submit} aria-labelledby="password-title" noValidate>
       <h2 id="password-title">Change password</h2>
       <Field label="Current password" error={errors.current_password}>
-        {(control) => <input {...control} type="password" name="current_password" autoComplete="current-password" value={current} onChange={(event) => setCurrent(event.target.value)} />}
+        {(control) => (
+          <input
+            {...control}
+            type="password"
+            name="current_password"
+            autoComplete="current-password"
+            value={current}
+            onChange={(event) => setCurrent(event.target.value)}
+          />
+        )}
       </Field>
       <Field label="New password" hint={`At least ${MIN_PASSWORD} characters. Your other sessions are signed out when it changes.`} error={errors.new_password}>
-        {(control) => <input {...control} type="password" name="new_password" autoComplete="new-password" value={next} onChange={(event) => setNext(event.target.value)} />}
+        {(control) => (
+          <input {...control} type="password" name="new_password" autoComplete="new-password" value={next} onChange={(event) => setNext(event.target.value)} />
+        )}
       </Field>
       <ErrorAlert message={error} />
       <button type="submit" className="button" disabled={busy}>

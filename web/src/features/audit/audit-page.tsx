@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, type AuditEntry } from '../../api';
+import { type AuditEntry, api } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatDateTime } from '../../components/format';
 import { usePageTitle } from '../../page-title';

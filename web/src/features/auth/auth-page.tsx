@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
-import { api, ApiError } from '../../api';
+import { ApiError, api } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
-import { useSession } from '../../session';
 import { usePageTitle } from '../../page-title';
+import { useSession } from '../../session';
 import { useAction } from '../../use-action';
 import { errorMessage } from '../../use-load';
 

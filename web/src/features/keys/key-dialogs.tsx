@@ -40,29 +40,63 @@ export function KeyDialogs({ dialog, returnFocus, onCancel, onRevoke, onDelete, 
   switch (dialog.kind) {
     case 'revoke':
       return (
-        <ConfirmDialog returnFocus={returnFocus} title={`Revoke "${key.name}"?`} confirmLabel="Revoke key" danger busy={busy} onConfirm={() => run(() => onRevoke(key))} onCancel={onCancel}>
+        <ConfirmDialog
+          returnFocus={returnFocus}
+          title={`Revoke "${key.name}"?`}
+          confirmLabel="Revoke key"
+          danger
+          busy={busy}
+          onConfirm={() => run(() => onRevoke(key))}
+          onCancel={onCancel}
+        >
           <p>
-            Every request with <code>{key.prefix}...{key.last4}</code> is refused from now on. This cannot be undone; its logs are kept.
+            Every request with{' '}
+            <code>
+              {key.prefix}...{key.last4}
+            </code>{' '}
+            is refused from now on. This cannot be undone; its logs are kept.
           </p>
           <p>To stop it for a while instead, deactivate it.</p>
         </ConfirmDialog>
       );
     case 'delete':
       return (
-        <ConfirmDialog returnFocus={returnFocus} title={`Delete "${key.name}"?`} confirmLabel="Delete key" danger busy={busy} onConfirm={() => run(() => onDelete(key))} onCancel={onCancel}>
+        <ConfirmDialog
+          returnFocus={returnFocus}
+          title={`Delete "${key.name}"?`}
+          confirmLabel="Delete key"
+          danger
+          busy={busy}
+          onConfirm={() => run(() => onDelete(key))}
+          onCancel={onCancel}
+        >
           <p>This key was never used. Deleting it removes it and its settings for good.</p>
         </ConfirmDialog>
       );
     case 'used':
       return (
-        <ConfirmDialog returnFocus={returnFocus} title={`"${key.name}" can't be deleted`} confirmLabel="Deactivate instead" busy={busy} onConfirm={() => run(() => onDeactivate(key))} onCancel={onCancel}>
+        <ConfirmDialog
+          returnFocus={returnFocus}
+          title={`"${key.name}" can't be deleted`}
+          confirmLabel="Deactivate instead"
+          busy={busy}
+          onConfirm={() => run(() => onDeactivate(key))}
+          onCancel={onCancel}
+        >
           <p>{dialog.reason ?? 'This key has been used, and its request history is kept for your records, so it cannot be deleted.'}</p>
           <p>Deactivate it to refuse its requests while keeping its history (you can reactivate it later), or revoke it to end it for good.</p>
         </ConfirmDialog>
       );
     case 'rotate':
       return (
-        <ConfirmDialog returnFocus={returnFocus} title={`Rotate "${key.name}"`} confirmLabel="Rotate key" busy={busy} onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))} onCancel={onCancel}>
+        <ConfirmDialog
+          returnFocus={returnFocus}
+          title={`Rotate "${key.name}"`}
+          confirmLabel="Rotate key"
+          busy={busy}
+          onConfirm={() => run(() => onRotate(key, graceSeconds, name.trim() || undefined))}
+          onCancel={onCancel}
+        >
           <p>A new key with the same category, mode, expiry, quotas and restrictions replaces this one. You will see the new key once.</p>
           <Field label="Grace period for the old key" hint="Time to deploy the new key before the old one is revoked.">
             {(control) => (
@@ -72,7 +106,9 @@ export function KeyDialogs({ dialog, returnFocus, onCancel, onRevoke, onDelete, 
             )}
           </Field>
           <Field label="Name of the new key">
-            {(control) => <input {...control} value={name} placeholder={`${key.name} (rotated)`} maxLength={64} onChange={(event) => setName(event.target.value)} />}
+            {(control) => (
+              <input {...control} value={name} placeholder={`${key.name} (rotated)`} maxLength={64} onChange={(event) => setName(event.target.value)} />
+            )}
           </Field>
           <ErrorAlert message={error} />
         </ConfirmDialog>

@@ -1,5 +1,5 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, QUOTA_PERIODS, type DashboardKey, type KeyInput, type KeyMode, type QuotaPeriod, type Quotas, type Restrictions } from '../../api';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, type DashboardKey, type KeyInput, type KeyMode, QUOTA_PERIODS, type QuotaPeriod, type Quotas, type Restrictions } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { Field } from '../../components/field';
 import { utcDay } from '../../components/format';
@@ -41,7 +41,13 @@ function initialValues(key: DashboardKey | undefined, defaultCategory: string): 
     mode: key?.mode ?? 'live',
     // The UTC day, as the field is read back (end of that UTC day): saving unchanged keeps the expiry.
     expires: key?.expires_at ? key.expires_at.slice(0, 10) : '',
-    quotas: { total: '', daily: '', weekly: '', monthly: '', ...Object.fromEntries(Object.entries(key?.quotas ?? {}).map(([period, cap]) => [period, String(cap)])) },
+    quotas: {
+      total: '',
+      daily: '',
+      weekly: '',
+      monthly: '',
+      ...Object.fromEntries(Object.entries(key?.quotas ?? {}).map(([period, cap]) => [period, String(cap)])),
+    },
     restrictions: {
       ips: key?.restrictions.ips.join('\n') ?? '',
       referrers: key?.restrictions.referrers.join('\n') ?? '',
@@ -168,12 +174,21 @@ export function KeyForm({ editing, prefixes, categories, onSubmit, onCancel }: K
       <h2 id={`${id}-title`}>{editing ? `Edit ${editing.name}` : 'Generate a new key'}</h2>
       <div className="grid">
         <Field label="Name" hint='Unique among your keys, e.g. "Production server".' error={errors.name}>
-          {(control) => <input {...control} name="name" maxLength={64} value={values.name} onChange={(event) => setValues({ ...values, name: event.target.value })} />}
+          {(control) => (
+            <input {...control} name="name" maxLength={64} value={values.name} onChange={(event) => setValues({ ...values, name: event.target.value })} />
+          )}
         </Field>
         <Field label="Category" hint={`${categories.join(', ')} or your own label.`} error={errors.category}>
           {(control) => (
             <>
-              <input {...control} name="category" list={`${id}-categories`} maxLength={32} value={values.category} onChange={(event) => setValues({ ...values, category: event.target.value })} />
+              <input
+                {...control}
+                name="category"
+                list={`${id}-categories`}
+                maxLength={32}
+                value={values.category}
+                onChange={(event) => setValues({ ...values, category: event.target.value })}
+              />
               <datalist id={`${id}-categories`}>
                 {categories.map((category) => (
                   <option key={category} value={category} />
@@ -197,7 +212,16 @@ export function KeyForm({ editing, prefixes, categories, onSubmit, onCancel }: K
         )}
         <div>
           <Field label="Expires (UTC)" hint="The last day the key works, until 23:59:59 UTC. Leave empty for no expiry." error={errors.expires_at}>
-            {(control) => <input {...control} type="date" name="expires" min={utcDay()} value={values.expires} onChange={(event) => setValues({ ...values, expires: event.target.value })} />}
+            {(control) => (
+              <input
+                {...control}
+                type="date"
+                name="expires"
+                min={utcDay()}
+                value={values.expires}
+                onChange={(event) => setValues({ ...values, expires: event.target.value })}
+              />
+            )}
           </Field>
           <div className="presets" role="group" aria-label="Expiry presets">
             {EXPIRY_PRESETS.map((days) => (

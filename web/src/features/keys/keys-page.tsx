@@ -1,16 +1,16 @@
 import { useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { api, ApiError, QUOTA_PERIODS, type DashboardKey, type KeyInput, type KeyMode, type KeyStatus } from '../../api';
+import { ApiError, api, type DashboardKey, type KeyInput, type KeyMode, type KeyStatus, QUOTA_PERIODS } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDateTime, formatLimit, formatNumber } from '../../components/format';
 import { Options } from '../../components/options';
-import { RowMenu, type MenuItem } from '../../components/row-menu';
+import { type MenuItem, RowMenu } from '../../components/row-menu';
 import { TableHead } from '../../components/table-head';
 import { usePageTitle } from '../../page-title';
 import { useSession } from '../../session';
 import { errorMessage, useLoad } from '../../use-load';
-import { KeyDialogs, type KeyDialog } from './key-dialogs';
+import { type KeyDialog, KeyDialogs } from './key-dialogs';
 import { KeyForm } from './key-form';
 import { LeakFlag } from './leak-flag';
 import { SecretReveal } from './secret-reveal';
@@ -68,7 +68,9 @@ function KeyLimit({ used, maxKeys, rotating, plan }: { used: number; maxKeys: nu
       {rotating.length > 0 && (
         <>
           {' '}
-          {rotating.length === 1 ? `"${rotating[0]!.name}" is being rotated out: it keeps working, and holds a place,` : `${rotating.length} rotated keys keep working, and hold a place each,`}{' '}
+          {rotating.length === 1
+            ? `"${rotating[0]!.name}" is being rotated out: it keeps working, and holds a place,`
+            : `${rotating.length} rotated keys keep working, and hold a place each,`}{' '}
           until {formatDateTime(latest)}.
         </>
       )}
@@ -241,7 +243,9 @@ export function KeysPage() {
               className="button button-small button-danger-quiet"
               title="Revoke every OAuth access token of this key; the key keeps working"
               aria-label={`Revoke all OAuth tokens of ${key.name}`}
-              onClick={() => act(() => api.revokeTokens(key.id).then(({ revoked_tokens }) => `Revoked ${formatNumber(revoked_tokens)} OAuth tokens of "${key.name}".`))}
+              onClick={() =>
+                act(() => api.revokeTokens(key.id).then(({ revoked_tokens }) => `Revoked ${formatNumber(revoked_tokens)} OAuth tokens of "${key.name}".`))
+              }
             >
               Revoke all
             </button>
@@ -327,7 +331,16 @@ export function KeysPage() {
             </p>
           )}
           {panel?.kind === 'new' && <KeyForm prefixes={data.prefixes} categories={data.categories} onSubmit={create} onCancel={closePanel} />}
-          {panel?.kind === 'edit' && <KeyForm key={panel.key.id} editing={panel.key} prefixes={data.prefixes} categories={data.categories} onSubmit={(input) => update(panel.key, input)} onCancel={closePanel} />}
+          {panel?.kind === 'edit' && (
+            <KeyForm
+              key={panel.key.id}
+              editing={panel.key}
+              prefixes={data.prefixes}
+              categories={data.categories}
+              onSubmit={(input) => update(panel.key, input)}
+              onCancel={closePanel}
+            />
+          )}
 
           <Notice message={notice} />
           <ErrorAlert message={actionError} />
@@ -336,7 +349,9 @@ export function KeysPage() {
             panel === null && (
               <section className="card empty">
                 <h2>No API keys yet</h2>
-                <p>Generate a key to call the REST API, for example <code>GET /api/v1/sites</code>. You will see it once, so have somewhere safe to keep it.</p>
+                <p>
+                  Generate a key to call the REST API, for example <code>GET /api/v1/sites</code>. You will see it once, so have somewhere safe to keep it.
+                </p>
               </section>
             )
           ) : (
@@ -361,7 +376,9 @@ export function KeysPage() {
                 </Field>
               </form>
               <p className="muted" role="status">
-                {shown.length === data.keys.length ? `${data.keys.length} ${data.keys.length === 1 ? 'key' : 'keys'}` : `${shown.length} of ${data.keys.length} keys match`}
+                {shown.length === data.keys.length
+                  ? `${data.keys.length} ${data.keys.length === 1 ? 'key' : 'keys'}`
+                  : `${shown.length} of ${data.keys.length} keys match`}
               </p>
               {shown.length > 0 && (
                 <table className="table keys-table">

@@ -34,7 +34,8 @@ export function LeakFlag({ leak, children }: { leak: KeyLeak; children?: ReactNo
         )}
         <span className="hint">
           {' '}
-          (reported by {REPORTERS[leak.source]}, {formatDateTime(leak.reported_at)}). Replace it wherever it was used, and remove it from where it was published.
+          (reported by {REPORTERS[leak.source]}, {formatDateTime(leak.reported_at)}). Replace it wherever it was used, and remove it from where it was
+          published.
         </span>
       </p>
       {children}

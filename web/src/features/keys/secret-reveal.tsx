@@ -50,10 +50,14 @@ export function SecretReveal({ name, secret, onDone }: { name: string; secret: s
         </button>
       </div>
       {blocker.state === 'blocked' && (
-        <ConfirmDialog title="Leave without storing the key?" confirmLabel="Leave, I don't need it" danger onConfirm={() => blocker.proceed()} onCancel={() => blocker.reset()}>
-          <p>
-            The key "{name}" is shown only here, this once. If you leave now, it cannot be shown again: you would have to rotate it to get a new one.
-          </p>
+        <ConfirmDialog
+          title="Leave without storing the key?"
+          confirmLabel="Leave, I don't need it"
+          danger
+          onConfirm={() => blocker.proceed()}
+          onCancel={() => blocker.reset()}
+        >
+          <p>The key "{name}" is shown only here, this once. If you leave now, it cannot be shown again: you would have to rotate it to get a new one.</p>
         </ConfirmDialog>
       )}
     </section>

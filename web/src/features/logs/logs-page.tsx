@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState, type FormEvent } from 'react';
+import { type FormEvent, Fragment, useEffect, useState } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router-dom';
 import { api, type DashboardKey, type LogFilters, type LogRow, type StatusClass } from '../../api';
 import { ErrorAlert } from '../../components/alert';
@@ -167,7 +167,12 @@ export function LogsPage() {
 
   const pager = data && (previous.length > 0 || cursor || data.next_cursor) && (
     <div className="pager-buttons">
-      <button type="button" className="button button-secondary" disabled={!cursor} onClick={() => goTo(previous.at(-1), previous.length > 0 ? page - 1 : 1, previous.slice(0, -1))}>
+      <button
+        type="button"
+        className="button button-secondary"
+        disabled={!cursor}
+        onClick={() => goTo(previous.at(-1), previous.length > 0 ? page - 1 : 1, previous.slice(0, -1))}
+      >
         Previous
       </button>
       <button
@@ -190,7 +195,15 @@ export function LogsPage() {
       <form className="card filters" role="search" aria-label="Find a request" onSubmit={search}>
         <Field label="Request id" hint="Every answer carries one: request_id in an error, X-Request-Id in the headers." error={searchError}>
           {(control) => (
-            <input {...control} name="request_id" placeholder="req_…" spellCheck={false} autoComplete="off" value={searchText} onChange={(event) => setSearchText(event.target.value)} />
+            <input
+              {...control}
+              name="request_id"
+              placeholder="req_…"
+              spellCheck={false}
+              autoComplete="off"
+              value={searchText}
+              onChange={(event) => setSearchText(event.target.value)}
+            />
           )}
         </Field>
         <div className="filters-end">
@@ -236,7 +249,9 @@ export function LogsPage() {
         {range === 'custom' && (
           <>
             <Field label="From (UTC)">
-              {(control) => <input {...control} type="datetime-local" value={params.get('from') ?? ''} onChange={(event) => apply({ from: event.target.value })} />}
+              {(control) => (
+                <input {...control} type="datetime-local" value={params.get('from') ?? ''} onChange={(event) => apply({ from: event.target.value })} />
+              )}
             </Field>
             <Field label="To (UTC)">
               {(control) => <input {...control} type="datetime-local" value={params.get('to') ?? ''} onChange={(event) => apply({ to: event.target.value })} />}
@@ -268,7 +283,8 @@ export function LogsPage() {
             <>
               <nav className="pager pager-top" aria-label="Pages, top">
                 <p className="muted" role="status">
-                  {formatNumber(first + 1)}–{formatNumber(first + data.logs.length)} of {formatNumber(data.total)} {data.total === 1 ? 'request' : 'requests'}, newest first
+                  {formatNumber(first + 1)}–{formatNumber(first + data.logs.length)} of {formatNumber(data.total)} {data.total === 1 ? 'request' : 'requests'},
+                  newest first
                   {live && !cursor && ', live'}
                 </p>
                 {pager}

@@ -3,9 +3,9 @@ import { api } from '../../api';
 import { ErrorAlert } from '../../components/alert';
 import { formatNumber } from '../../components/format';
 import { RequestsChart } from '../../components/requests-chart';
-import { LeakFlag } from '../keys/leak-flag';
 import { usePageTitle } from '../../page-title';
 import { useLoad } from '../../use-load';
+import { LeakFlag } from '../keys/leak-flag';
 
 export function OverviewPage() {
   usePageTitle('Overview');
@@ -24,7 +24,11 @@ export function OverviewPage() {
               {data.leaked_keys.map((key) => (
                 <LeakFlag key={key.id} leak={key.leak}>
                   <p>
-                    Key "{key.name}" <code>{key.prefix}...{key.last4}</code>. <Link to="/settings/api-keys">Review it in API Keys</Link>
+                    Key "{key.name}"{' '}
+                    <code>
+                      {key.prefix}...{key.last4}
+                    </code>
+                    . <Link to="/settings/api-keys">Review it in API Keys</Link>
                   </p>
                 </LeakFlag>
               ))}
@@ -50,8 +54,8 @@ export function OverviewPage() {
             <RequestsChart days={data.requests_per_day} />
             {requests === 0 && (
               <p className="empty">
-                Requests made with your API keys show up here. <Link to="/settings/api-keys">Generate a key</Link> and call{' '}
-                <code>GET /api/v1/sites</code> with it.
+                Requests made with your API keys show up here. <Link to="/settings/api-keys">Generate a key</Link> and call <code>GET /api/v1/sites</code> with
+                it.
               </p>
             )}
           </section>

@@ -111,7 +111,14 @@ export function SiteDetailPage() {
           </section>
 
           {confirming && (
-            <ConfirmDialog title={`Delete ${data.site.domain}?`} confirmLabel="Delete site" danger busy={deletion.busy} onConfirm={remove} onCancel={() => setConfirming(false)}>
+            <ConfirmDialog
+              title={`Delete ${data.site.domain}?`}
+              confirmLabel="Delete site"
+              danger
+              busy={deletion.busy}
+              onConfirm={remove}
+              onCancel={() => setConfirming(false)}
+            >
               <p>The tracking snippet on its pages stops counting. This cannot be undone.</p>
             </ConfirmDialog>
           )}

@@ -76,15 +76,21 @@ export function SiteStatsSection({ siteId }: { siteId: string }) {
         <>
           <div className="stats" aria-label="Totals" role="group">
             <div className="stat card">
-              <span className="stat-value" data-testid="total-events">{formatNumber(data.totals.events)}</span>
+              <span className="stat-value" data-testid="total-events">
+                {formatNumber(data.totals.events)}
+              </span>
               <span className="stat-label">Events</span>
             </div>
             <div className="stat card">
-              <span className="stat-value" data-testid="total-humans">{formatNumber(data.totals.humans)}</span>
+              <span className="stat-value" data-testid="total-humans">
+                {formatNumber(data.totals.humans)}
+              </span>
               <span className="stat-label">Humans</span>
             </div>
             <div className="stat card">
-              <span className="stat-value" data-testid="total-bots">{formatNumber(data.totals.bots)}</span>
+              <span className="stat-value" data-testid="total-bots">
+                {formatNumber(data.totals.bots)}
+              </span>
               <span className="stat-label">Bots</span>
             </div>
           </div>

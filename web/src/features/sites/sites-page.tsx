@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
-import { api, ApiError } from '../../api';
+import { ApiError, api } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { Field } from '../../components/field';
 import { formatDate, formatLimit, formatNumber } from '../../components/format';

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, type Webhook, type WebhookAttempt } from '../../api';
 import { ErrorAlert, Notice } from '../../components/alert';
 import { ConfirmDialog } from '../../components/confirm-dialog';
@@ -19,8 +19,8 @@ function WebhookSecret({ url, secret, onDone }: { url: string; secret: string; o
         Signing secret for {url}
       </h2>
       <p className="alert alert-warning">
-        <strong>Copy this secret now. It won't be shown again.</strong> Your receiver checks each delivery's Keygate-Signature header with it; if you lose
-        it, roll a new one.
+        <strong>Copy this secret now. It won't be shown again.</strong> Your receiver checks each delivery's Keygate-Signature header with it; if you lose it,
+        roll a new one.
       </p>
       <div className="copy-row">
         <code className="secret-value" data-testid="webhook-secret">
@@ -62,7 +62,14 @@ function AddWebhook({ eventTypes, onAdded }: { eventTypes: string[]; onAdded(web
     <form onSubmit={add} noValidate>
       <Field label="Endpoint URL" hint="An https:// (or http://) URL on the public internet that accepts POST requests.">
         {(control) => (
-          <input {...control} name="url" type="url" placeholder="https://example.com/keygate-events" value={url} onChange={(event) => setUrl(event.target.value)} />
+          <input
+            {...control}
+            name="url"
+            type="url"
+            placeholder="https://example.com/keygate-events"
+            value={url}
+            onChange={(event) => setUrl(event.target.value)}
+          />
         )}
       </Field>
       <Field label="Description" hint="Optional: what this endpoint is for.">
@@ -231,7 +238,9 @@ export function WebhooksPage() {
                       <span className={`badge badge-${webhook.enabled ? 'active' : 'inactive'}`}>{webhook.enabled ? 'Enabled' : 'Disabled'}</span>
                     </div>
                     {webhook.disabled_reason === 'failing' && (
-                      <p className="alert alert-warning">Disabled by Keygate: every delivery failed for 3 days. Fix the receiver, then enable the endpoint again.</p>
+                      <p className="alert alert-warning">
+                        Disabled by Keygate: every delivery failed for 3 days. Fix the receiver, then enable the endpoint again.
+                      </p>
                     )}
                     {webhook.description && <p>{webhook.description}</p>}
                     <p className="muted">
@@ -268,7 +277,11 @@ export function WebhooksPage() {
                       <button type="button" className="button button-secondary button-small" onClick={() => setPending({ kind: 'roll', webhook })}>
                         Roll secret
                       </button>
-                      <button type="button" className="button button-secondary button-small" onClick={() => setOpen(open === webhook.id ? undefined : webhook.id)}>
+                      <button
+                        type="button"
+                        className="button button-secondary button-small"
+                        onClick={() => setOpen(open === webhook.id ? undefined : webhook.id)}
+                      >
                         {open === webhook.id ? 'Hide deliveries' : 'Deliveries'}
                       </button>
                       <button type="button" className="button button-danger button-small" onClick={() => setPending({ kind: 'delete', webhook })}>
