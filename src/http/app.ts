@@ -11,7 +11,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { clientIpResolver } from './client-ip.js';
 import { capConnections } from './connection-cap.js';
 import { dashboardApi } from './dashboard/index.js';
-import { handleError, relabelNotFound, sendError } from './errors.js';
+import { handleError, relabelNotFound, STORAGE_UNAVAILABLE, sendError } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { logRequests } from './request-logging.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -100,7 +100,9 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
     // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.
     if (!services.store.isFault(error)) return handleError(error, request, reply);
     request.log.error({ err: error }, 'storage cannot take the work now');
-    return sendError(reply, 'NOT_READY', 'Storage is unavailable (full, read-only or unreachable); try again later');
+    // Its log row could not be stored either: trying would turn this 503 into a 500.
+    request.keyUse = undefined;
+    return sendError(reply, 'NOT_READY', STORAGE_UNAVAILABLE);
   });
   app.addHook('preValidation', rejectUnstorableText);
 
@@ -146,7 +148,10 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
       api.decorateRequest('keyUse', undefined);
       api.setErrorHandler(relabelNotFound);
       api.addHook('onRequest', apiKeyAuth(services.gate, services.clock));
-      api.addHook('onSend', logRequests(services.requestLog));
+      api.addHook(
+        'onSend',
+        logRequests(services.requestLog, (error) => services.store.isFault(error)),
+      );
       await api.register(siteRoutes, { services });
       await api.register(apiKeyRoutes, { services });
     },

@@ -38,6 +38,19 @@ export function setRetryAfter(reply: FastifyReply, seconds: number): void {
   reply.header('retry-after', String(seconds));
 }
 
+/** NOT_READY's message: the storage refused a write, for a reason that may pass. */
+export const STORAGE_UNAVAILABLE = 'Storage is unavailable (full, read-only or unreachable); try again later';
+
+/**
+ * Turns an answer being sent into NOT_READY, from an onSend hook (where the error handlers may
+ * have run for this reply already): sets its status and returns the body to send instead.
+ */
+export function replaceWithNotReady(reply: FastifyReply): string {
+  reply.errorCode = 'NOT_READY';
+  reply.code(ERROR_STATUS.NOT_READY).type('application/json; charset=utf-8');
+  return JSON.stringify({ error: STORAGE_UNAVAILABLE, code: 'NOT_READY', request_id: reply.request.id } satisfies ErrorBody);
+}
+
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody & { code: ErrorCode } = { error: message, code, request_id: reply.request.id };
   reply.errorCode = code;

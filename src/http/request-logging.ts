@@ -3,6 +3,7 @@ import type { ErrorCode } from '../core/errors.js';
 import type { RequestLogEntry } from '../core/ports.js';
 import type { SampledRequestLog } from '../core/sampled-request-log.js';
 import type { KeyUse } from './api-key-auth.js';
+import { replaceWithNotReady } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -47,13 +48,21 @@ function logEntry(request: FastifyRequest, reply: FastifyReply, use: KeyUse): Re
  * The onSend hook of the API-key routes: the answer leaves only once its log row is
  * committed (SPEC §4), so a crash never loses a request a client saw answered.
  */
-export function logRequests(log: SampledRequestLog) {
+export function logRequests(log: SampledRequestLog, isStorageFault: (error: unknown) => boolean) {
   return async function commitRequestLog(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const use = request.keyUse;
     if (!use) return payload;
     // Cleared first: if the commit fails, the 500 that follows is not logged again.
     request.keyUse = undefined;
-    await log.add(logEntry(request, reply, use));
+    try {
+      await log.add(logEntry(request, reply, use));
+    } catch (error) {
+      if (!isStorageFault(error)) throw error;
+      // Whatever the answer was (a refusal too, whose error handler has run), storage that
+      // cannot take its row cannot take the request: 503 here, not the 500 a second error would give.
+      request.log.error({ err: error }, 'storage cannot take the work now');
+      return replaceWithNotReady(reply);
+    }
     return payload;
   };
 }

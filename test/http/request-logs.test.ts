@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestLogView } from '../../src/http/views.js';
 import { generateApiKey } from '../../src/lib/key-format.js';
 import { startTestServer, type TestServer } from '../harness.js';
+import { expectError } from './expect-error.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -115,6 +116,22 @@ describe('request logs (SPEC §4)', () => {
       expect((await server.services.keys.getKey(key.id, 'operator')).lastUsedAt).toBe(server.clock.now());
     } finally {
       writes.mockRestore();
+    }
+  });
+
+  it('answers 503 NOT_READY, not 500, when storage refuses the log row of a request it was refusing anyway', async () => {
+    const account = await server.newAccount();
+    const { secret } = await server.newKey(account, { restrictions: { ips: ['203.0.113.0/24'] } });
+    const full = vi.spyOn(server.services.requestLog, 'add').mockRejectedValue(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    try {
+      const refused = await server.call('/api/v1/sites', { key: secret, headers: { 'x-forwarded-for': '198.51.100.1' } });
+      expect(full).toHaveBeenCalledTimes(1);
+      expectError(refused, 503, 'NOT_READY');
+      expect(refused.body.request_id).toBe(refused.headers.get('x-request-id'));
+      const accepted = await server.call('/api/v1/sites', { key: secret, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expectError(accepted, 503, 'NOT_READY');
+    } finally {
+      full.mockRestore();
     }
   });
 
