@@ -11,7 +11,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { clientIpResolver } from './client-ip.js';
 import { capConnections } from './connection-cap.js';
 import { dashboardApi } from './dashboard/index.js';
-import { handleError, relabelNotFound, STORAGE_UNAVAILABLE, sendError } from './errors.js';
+import { handleError, logStorageFault, relabelNotFound, STORAGE_UNAVAILABLE, sendError } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { logRequests } from './request-logging.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -99,9 +99,7 @@ export async function buildApp({ services, config, logger, webRoot = DEFAULT_WEB
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Disk full, read-only or unreachable storage: the request may succeed later, and /readyz says so meanwhile.
     if (!services.store.isFault(error)) return handleError(error, request, reply);
-    request.log.error({ err: error }, 'storage cannot take the work now');
-    // Its log row could not be stored either: trying would turn this 503 into a 500.
-    request.keyUse = undefined;
+    logStorageFault(request, error);
     return sendError(reply, 'NOT_READY', STORAGE_UNAVAILABLE);
   });
   app.addHook('preValidation', rejectUnstorableText);

@@ -45,16 +45,24 @@ export const STORAGE_UNAVAILABLE = 'Storage is unavailable (full, read-only or u
  * Turns an answer being sent into NOT_READY, from an onSend hook (where the error handlers may
  * have run for this reply already): sets its status and returns the body to send instead.
  */
-export function replaceWithNotReady(reply: FastifyReply): string {
-  reply.errorCode = 'NOT_READY';
-  reply.code(ERROR_STATUS.NOT_READY).type('application/json; charset=utf-8');
-  return JSON.stringify({ error: STORAGE_UNAVAILABLE, code: 'NOT_READY', request_id: reply.request.id } satisfies ErrorBody);
+export function replaceWithNotReady(request: FastifyRequest, reply: FastifyReply, fault: unknown): string {
+  logStorageFault(request, fault);
+  return JSON.stringify(errorAnswer(reply, 'NOT_READY', STORAGE_UNAVAILABLE));
+}
+
+export function logStorageFault(request: FastifyRequest, fault: unknown): void {
+  request.log.error({ err: fault }, 'storage cannot take the work now');
+}
+
+/** Sets the reply's status and type for `code` and returns SPEC §3's body. */
+function errorAnswer(reply: FastifyReply, code: ErrorCode, message: string): ErrorBody & { code: ErrorCode } {
+  reply.errorCode = code;
+  reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8');
+  return { error: message, code, request_id: reply.request.id };
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
-  const body: ErrorBody & { code: ErrorCode } = { error: message, code, request_id: reply.request.id };
-  reply.errorCode = code;
-  return reply.code(ERROR_STATUS[code]).type('application/json; charset=utf-8').send(body);
+  return reply.send(errorAnswer(reply, code, message));
 }
 
 interface ValidationIssue {

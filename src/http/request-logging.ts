@@ -60,8 +60,7 @@ export function logRequests(log: SampledRequestLog, isStorageFault: (error: unkn
       if (!isStorageFault(error)) throw error;
       // Whatever the answer was (a refusal too, whose error handler has run), storage that
       // cannot take its row cannot take the request: 503 here, not the 500 a second error would give.
-      request.log.error({ err: error }, 'storage cannot take the work now');
-      return replaceWithNotReady(reply);
+      return replaceWithNotReady(request, reply, error);
     }
     return payload;
   };
