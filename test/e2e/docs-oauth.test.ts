@@ -28,14 +28,20 @@ async function tryListingSites(page: Page): Promise<{ authorization: string | un
   return { authorization: response.request().headers().authorization, status: response.status() };
 }
 
+/** /docs with its Authorize dialog open. */
+async function openAuthorize(): Promise<Page> {
+  const page = await dashboard.newPage();
+  await page.goto('/docs');
+  await page
+    .getByRole('button', { name: /Authorize/ })
+    .first()
+    .click();
+  return page;
+}
+
 describe('the API reference at /docs', () => {
   it('lets a user try the API with an API key as a bearer token', async () => {
-    const page = await dashboard.newPage();
-    await page.goto('/docs');
-    await page
-      .getByRole('button', { name: /Authorize/ })
-      .first()
-      .click();
+    const page = await openAuthorize();
     await page.locator('#auth-bearer-value').fill(secret);
     await page.getByRole('button', { name: 'Apply credentials' }).click();
     await page.getByRole('button', { name: 'Close' }).first().click();
@@ -43,12 +49,7 @@ describe('the API reference at /docs', () => {
   });
 
   it('lets a user authorize with OAuth client credentials: it fetches a token and tries the API with it', async () => {
-    const page = await dashboard.newPage();
-    await page.goto('/docs');
-    await page
-      .getByRole('button', { name: /Authorize/ })
-      .first()
-      .click();
+    const page = await openAuthorize();
     await page.locator('#client_id_clientCredentials').fill(keyId);
     await page.locator('#client_secret_clientCredentials').fill(secret);
     const [token] = await Promise.all([

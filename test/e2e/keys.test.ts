@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IssuedKeyAnswer } from '../../src/http/responses.js';
 import { callApi, type Dashboard, dashboardApi, keyAction, nav, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
@@ -8,18 +9,13 @@ beforeAll(async () => {
 });
 afterAll(() => dashboard?.close());
 
-interface CreatedKey {
-  key: { id: string; name: string; expires_at: string | null };
-  secret: string;
-}
-
 /** YYYY-MM-DD of the UTC day `days` from now. */
 function utcDay(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 async function keyOf(page: Page, id: string) {
-  const { body } = await dashboardApi<{ keys: Array<CreatedKey['key'] & { category: string; status: string }> }>(page, 'GET', '/keys?include=revoked');
+  const { body } = await dashboardApi<{ keys: Array<IssuedKeyAnswer['key'] & { category: string; status: string }> }>(page, 'GET', '/keys?include=revoked');
   return body.keys.find((key) => key.id === id)!;
 }
 
@@ -42,7 +38,7 @@ describe('API keys in the dashboard', () => {
     await page.getByRole('button', { name: 'Generate key' }).click();
     await page.getByTestId('secret').waitFor();
     await page.getByRole('button', { name: 'I have stored it safely' }).click();
-    const { body } = await dashboardApi<{ keys: CreatedKey['key'][] }>(page, 'GET', '/keys');
+    const { body } = await dashboardApi<{ keys: IssuedKeyAnswer['key'][] }>(page, 'GET', '/keys');
     const created = body.keys.find((key) => key.name === 'Expiring')!;
     expect(created.expires_at).toBe(`${utcDay(30)}T23:59:59.999Z`);
 
@@ -58,7 +54,7 @@ describe('API keys in the dashboard', () => {
 
     // A key whose expiry was set at another time of day (the end of a Los Angeles day) keeps it exactly.
     const laEndOfDay = `${utcDay(11)}T07:59:59.999Z`;
-    const other = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Set elsewhere', expires_at: laEndOfDay })).body;
+    const other = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Set elsewhere', expires_at: laEndOfDay })).body;
     await page.reload();
     await keyAction(page, 'Set elsewhere', 'Edit');
     await page.getByLabel('Name', { exact: true }).fill('Set elsewhere, renamed');
@@ -202,7 +198,11 @@ describe('API keys in the dashboard', () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
     const created = (
-      await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Detailed', quotas: { daily: 100 }, restrictions: { endpoints: ['GET /api/v1/sites'] } })
+      await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', {
+        name: 'Detailed',
+        quotas: { daily: 100 },
+        restrictions: { endpoints: ['GET /api/v1/sites'] },
+      })
     ).body;
     for (let i = 0; i < 3; i++) expect((await callApi(server, created.secret)).status).toBe(200);
     await nav(page, 'API Keys').click();

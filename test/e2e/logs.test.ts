@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IssuedKeyAnswer } from '../../src/http/responses.js';
 import { type Dashboard, dashboardApi, nav, poll, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
@@ -6,11 +7,6 @@ beforeAll(async () => {
   dashboard = await startDashboard();
 });
 afterAll(() => dashboard?.close());
-
-interface CreatedKey {
-  key: { id: string; name: string };
-  secret: string;
-}
 
 /** One API call as a customer's server makes it; its answer's request id. */
 async function call(secret: string, path = '/api/v1/sites'): Promise<{ status: number; requestId: string }> {
@@ -28,7 +24,7 @@ function utcMinute(time: number): string {
 describe('request logs in the dashboard', () => {
   it('keeps filters and page in the URL, pages from the top too, finds a request by id and shows everything about it', async () => {
     const page = await signedUpPage(dashboard, { viewport: { width: 390, height: 800 } });
-    const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Logged key' })).body;
+    const key = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Logged key' })).body;
     // A second passes (on the server's clock) before every 10, so all 60 meet the account's 10 per
     // second; the 61st is refused by the key's 60 per minute.
     const statuses: number[] = [];
@@ -87,7 +83,7 @@ describe('request logs in the dashboard', () => {
   it('refreshes by itself in live mode, and filters by a custom UTC range', async () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
-    const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Live key' })).body;
+    const key = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Live key' })).body;
     await call(key.secret);
     await nav(page, 'Logs').click();
     await page.getByText('1–1 of 1 request,').waitFor();

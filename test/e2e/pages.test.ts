@@ -1,5 +1,6 @@
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IssuedKeyAnswer } from '../../src/http/responses.js';
 import { CHROME_UA, collectHit } from '../http/collect-hit.js';
 import {
   accessibilityViolations,
@@ -21,11 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => dashboard?.close());
 
-interface CreatedKey {
-  key: { id: string; name: string };
-  secret: string;
-}
-
 const GPTBOT = 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)';
 
 /** What the page has been refused by its Content Security Policy, as Chromium reports it. */
@@ -38,7 +34,7 @@ function cspReports(page: Page): string[] {
 }
 
 /** A signed-in page with a site that has visits and a key that has requests. */
-async function pageWithData(options: Parameters<Dashboard['newPage']>[0] = {}): Promise<{ page: Page; siteId: string; key: CreatedKey }> {
+async function pageWithData(options: Parameters<Dashboard['newPage']>[0] = {}): Promise<{ page: Page; siteId: string; key: IssuedKeyAnswer }> {
   const page = await signedUpPage(dashboard, options);
   const site = (await dashboardApi<{ site: { id: string; key: string } }>(page, 'POST', '/sites', { domain: 'pages.example.com' })).body.site;
   for (const userAgent of [CHROME_UA, GPTBOT]) {
@@ -46,7 +42,7 @@ async function pageWithData(options: Parameters<Dashboard['newPage']>[0] = {}): 
       (await collectHit(dashboard.server, site.key, { url: 'https://pages.example.com/pricing', referrer: 'https://news.example.org/', userAgent })).status,
     ).toBe(202);
   }
-  const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Pages key', quotas: { daily: 50 } })).body;
+  const key = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Pages key', quotas: { daily: 50 } })).body;
   for (let i = 0; i < 3; i++) await callApi(dashboard.server, key.secret);
   await page.reload();
   return { page, siteId: site.id, key };
@@ -221,7 +217,7 @@ describe('times', () => {
     try {
       const paris = await signedUpPage(dashboard, { timezoneId: 'Europe/Paris' });
       const email = (await dashboardApi<{ user: { email: string } }>(paris, 'GET', '/session')).body.user.email;
-      const key = (await dashboardApi<CreatedKey>(paris, 'POST', '/keys', { name: 'Late key' })).body;
+      const key = (await dashboardApi<IssuedKeyAnswer>(paris, 'POST', '/keys', { name: 'Late key' })).body;
       expect((await callApi(server, key.secret)).status).toBe(200);
       const day = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(lateInTheDay);
       const year = new Date(lateInTheDay).getUTCFullYear();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IssuedKeyAnswer } from '../../src/http/responses.js';
 import { callApi, type Dashboard, dashboardApi, keyAction, nav, newEmail, PASSWORD, screenshots, signedUpPage, startDashboard } from './browser.js';
 
 let dashboard: Dashboard;
@@ -6,11 +7,6 @@ beforeAll(async () => {
   dashboard = await startDashboard();
 });
 afterAll(() => dashboard?.close());
-
-interface CreatedKey {
-  key: { id: string; name: string };
-  secret: string;
-}
 
 describe('the dashboard refuses clearly', () => {
   it('says "Email or password is incorrect" for a wrong password and signs in with the right one', async () => {
@@ -87,7 +83,7 @@ describe('the dashboard refuses clearly', () => {
   it('refuses to delete a used key, says why and deactivates it instead; deletes a never-used one', async () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
-    const used = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Used key' })).body;
+    const used = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Used key' })).body;
     await dashboardApi(page, 'POST', '/keys', { name: 'Spare key' });
     expect((await callApi(server, used.secret)).status).toBe(200);
 
@@ -112,7 +108,7 @@ describe('the dashboard refuses clearly', () => {
   it('rotates a key with a grace period: the new secret is shown once, both keys work meanwhile', async () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
-    const old = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Backend' })).body;
+    const old = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Backend' })).body;
 
     await nav(page, 'API Keys').click();
     await keyAction(page, 'Backend', 'Rotate');
@@ -155,8 +151,8 @@ describe('the dashboard refuses clearly', () => {
   it('pages through the logs 50 at a time and filters them by status class and key', async () => {
     const { server } = dashboard;
     const page = await signedUpPage(dashboard);
-    const key = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Busy key' })).body;
-    const idle = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Idle key' })).body;
+    const key = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Busy key' })).body;
+    const idle = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Idle key' })).body;
     // The test server's clock moves only when told: the first 13 requests in one second meet the
     // account's 10 per second (3 refused with 429; past 10 refusals per key, code and minute the log
     // would summarise them in one row), then a second passes before every 10 more.
@@ -184,7 +180,7 @@ describe('the dashboard refuses clearly', () => {
 
   it('shows the audit log 50 entries at a time and appends older ones on request', async () => {
     const page = await signedUpPage(dashboard);
-    const { key } = (await dashboardApi<CreatedKey>(page, 'POST', '/keys', { name: 'Renamed 0' })).body;
+    const { key } = (await dashboardApi<IssuedKeyAnswer>(page, 'POST', '/keys', { name: 'Renamed 0' })).body;
     for (let i = 1; i <= 54; i++) expect((await dashboardApi(page, 'PATCH', `/keys/${key.id}`, { name: `Renamed ${i}` })).status).toBe(200);
 
     await nav(page, 'Audit log').click();
