@@ -1,6 +1,6 @@
 import { generateAccessToken, hashAccessToken, isAccessToken } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
-import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import { hashApiKey, isWellFormedApiKey } from '../lib/key-format.js';
 import type { ApiKeyService, KeyScope } from './api-keys.js';
 import type { Actor, AuditLog } from './audit.js';
 import { ChangeCache } from './change-cache.js';
@@ -61,7 +61,7 @@ export class AccessTokenService {
    * by its hash (no comparison of secrets to time); each refusal counts against the client IP.
    */
   async authenticateClient({ clientId, clientSecret }: ClientCredentials, ip: string): Promise<{ ok: true; key: ApiKey } | ClientRefusal> {
-    const key = parseApiKey(clientSecret) ? await this.opts.store.keys.findByHash(hashApiKey(clientSecret)) : undefined;
+    const key = isWellFormedApiKey(clientSecret) ? await this.opts.store.keys.findByHash(hashApiKey(clientSecret)) : undefined;
     const now = this.opts.clock.now();
     if (!key || key.id !== clientId || isRevoked(key, now) || !key.active || (key.expiresAt !== null && key.expiresAt <= now)) {
       await this.opts.failedAuth.recordFailure(ip);

@@ -1,6 +1,6 @@
 import { isAccessToken } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
-import { hashApiKey, parseApiKey } from '../lib/key-format.js';
+import { hashApiKey, isWellFormedApiKey } from '../lib/key-format.js';
 import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
@@ -157,7 +157,7 @@ export class Authenticator {
 
 /** The stored hash of a token that has a key's format and checksum; undefined for anything else. */
 function hashOf(token: string): string | undefined {
-  return parseApiKey(token) ? hashApiKey(token) : undefined;
+  return isWellFormedApiKey(token) ? hashApiKey(token) : undefined;
 }
 
 function failure(code: Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, key?: ApiKey): AuthFailure {

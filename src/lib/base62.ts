@@ -13,6 +13,24 @@ export function encodeBase62(value: number, width: number): string {
   return digits.padStart(width, '0');
 }
 
+/** Each ASCII code's base62 digit, or -1. */
+const DIGITS = (() => {
+  const digits = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) digits[BASE62_ALPHABET.charCodeAt(i)] = i;
+  return digits;
+})();
+
+/** The number written in base62 from `start` to the end of `text`, as encodeBase62 writes it; -1 if a character is not a digit. */
+export function decodeBase62(text: string, start: number): number {
+  let value = 0;
+  for (let i = start; i < text.length; i++) {
+    const digit = DIGITS[text.charCodeAt(i)] ?? -1;
+    if (digit < 0) return -1;
+    value = value * 62 + digit;
+  }
+  return value;
+}
+
 /** CSPRNG bytes drawn a page at a time (one request id each would cost a call per request); each byte is used once. */
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;

@@ -9,9 +9,10 @@ const TABLE = (() => {
   return table;
 })();
 
-export function crc32(ascii: string): number {
+/** Of `ascii`, or of its first `end` characters (no slice on the request path). */
+export function crc32(ascii: string, end = ascii.length): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < ascii.length; i++) {
+  for (let i = 0; i < end; i++) {
     crc = TABLE[(crc ^ ascii.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

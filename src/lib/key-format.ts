@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { encodeBase62, randomBase62 } from './base62.js';
+import { decodeBase62, encodeBase62, randomBase62 } from './base62.js';
 import { crc32 } from './crc32.js';
 
 export type KeyMode = 'live' | 'test';
@@ -13,7 +13,8 @@ export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,11}$/;
 const RANDOM_LENGTH = 26;
 const CHECKSUM_LENGTH = 6;
 /** Any prefix a deployment may have used, then the mode and the 32 base62 characters. */
-const KEY_PATTERN = /^([a-z][a-z0-9]{1,11})_(live|test)_([0-9A-Za-z]{32})$/;
+const KEY_PATTERN = /^[a-z][a-z0-9]{1,11}_(?:live|test)_[0-9A-Za-z]{32}$/;
+const RANDOM_AND_CHECKSUM_LENGTH = RANDOM_LENGTH + CHECKSUM_LENGTH;
 const MAX_KEY_LENGTH = 12 + '_live_'.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
 
 export interface ParsedApiKey {
@@ -38,19 +39,23 @@ export function generateApiKey(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): stri
 }
 
 /**
- * Checks the format and checksum of a presented key without any storage. Any well-formed
+ * Whether `token` has a key's format and checksum, checked without any storage. Any well-formed
  * prefix is accepted, so keys issued before a deployment changed its `KEY_PREFIX` keep working:
  * only the hash of the whole key is stored, and the lookup by hash decides whether it is ours.
- * Returns undefined for anything that cannot be a key we issued.
+ * Asked on every request, so it allocates nothing: the checksum is read, not written and compared.
  */
+export function isWellFormedApiKey(token: string): boolean {
+  if (token.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(token)) return false;
+  const bodyLength = token.length - CHECKSUM_LENGTH;
+  return decodeBase62(token, bodyLength) === crc32(token, bodyLength);
+}
+
+/** A presented key's parts, or undefined for anything that cannot be a key we issued. */
 export function parseApiKey(token: string): ParsedApiKey | undefined {
-  if (token.length > MAX_KEY_LENGTH) return undefined;
-  const match = KEY_PATTERN.exec(token);
-  if (!match) return undefined;
-  const body = token.slice(0, -CHECKSUM_LENGTH);
-  if (checksum(body) !== token.slice(-CHECKSUM_LENGTH)) return undefined;
-  const mode = match[2] as KeyMode;
-  return { mode, prefix: keyPrefix(mode, match[1]), last4: token.slice(-4) };
+  if (!isWellFormedApiKey(token)) return undefined;
+  const prefixLength = token.length - RANDOM_AND_CHECKSUM_LENGTH;
+  const mode = token.slice(prefixLength - 5, prefixLength - 1) as KeyMode;
+  return { mode, prefix: token.slice(0, prefixLength) as KeyPrefix, last4: token.slice(-4) };
 }
 
 /** What is stored instead of the key: hex SHA-256 of the whole key. */
