@@ -337,3 +337,47 @@ describe.each(backends)('$name', ({ open, needs = [] }) => {
     expect(await admit(key, limits, limiter)).toMatchObject({ ok: false, quota: 'total' });
   });
 });
+
+describe('RedisUsageLimiter against MemoryUsageLimiter', () => {
+  needsServices('redis');
+
+  it('decides every admission of a random walk through time, keys and state losses exactly as the in-memory limiter', async () => {
+    // mulberry32: a seeded walk, so a failure replays.
+    let seed = 0x5eed_2026;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const clock = new ManualClock();
+    const history = new CommittedUsage();
+    const prefix = freshRedisPrefix();
+    const redisLimiter = new RedisUsageLimiter(await redis.connect(), { prefix, history }, clock);
+    let memoryLimiter = new MemoryUsageLimiter(history, clock);
+    // Each key with its own plan; the first two share an account.
+    const first = newKey();
+    const walkers: Array<{ key: Key; limits: UsageLimits }> = [
+      { key: first, limits: { accountPerSecond: 3, accountPerMinute: 20, perKeyPerMinute: 8, quotas: { daily: 6, total: 100_000 } } },
+      { key: newKey(first.accountId), limits: { accountPerSecond: 3, accountPerMinute: 20, perKeyPerMinute: null, quotas: { weekly: 50, monthly: 150 } } },
+      { key: newKey(), limits: { accountPerSecond: null, accountPerMinute: 12, perKeyPerMinute: 5, quotas: { daily: 30 } } },
+    ];
+    for (let step = 0; step < 3000; step++) {
+      const roll = random();
+      if (roll < 0.85) clock.advance(Math.floor(random() * 300));
+      else if (roll < 0.93) clock.advance(Math.floor(random() * 90_000));
+      // To about where the daily window's start crosses the minutes used a day ago.
+      else if (roll < 0.975) clock.advance(DAY_MS - 3 * MINUTE_MS + Math.floor(random() * 4 * MINUTE_MS));
+      else if (roll < 0.99) clock.advance(Math.floor(random() * 30 * 3_600_000));
+      else {
+        // Redis loses its data (and the process restarts): both rebuild from committed usage.
+        await redis.flush(prefix);
+        memoryLimiter = new MemoryUsageLimiter(history, clock);
+      }
+      const { key, limits } = walkers[Math.floor(random() * walkers.length)]!;
+      const expected = await memoryLimiter.admit(key, limits);
+      expect(await redisLimiter.admit(key, limits), `step ${step}`).toEqual(expected);
+      if (expected.ok) history.record(key, clock.now());
+    }
+  });
+});

@@ -58,7 +58,11 @@ describe('Redis adapters', () => {
     const client = await redis.connect();
     const prefix = freshRedisPrefix();
     const clock = new ManualClock();
-    await new RedisUsageLimiter(client, { prefix, history: noHistory }, clock).admit(key, limits);
+    const usage = new RedisUsageLimiter(client, { prefix, history: noHistory }, clock);
+    await usage.admit(key, limits);
+    // A minute on, the first minute's count is kept as a quota bucket.
+    clock.advance(MINUTE_MS);
+    await usage.admit(key, limits);
     await new RedisCollectLimiter(client, { prefix }, clock).admit('ak_1', '192.0.2.1', { sitePerSecond: 100, ipPerSecond: 20 });
     const failedAuth = new RedisFailedAuthLimiter(client, { prefix, limit: 2, windowMs: 60_000, blockMs: 900_000 }, clock);
     await failedAuth.recordFailure('192.0.2.1');
@@ -68,16 +72,15 @@ describe('Redis adapters', () => {
     const longest = 30 * DAY_MS + MINUTE_MS;
     // How long each key can matter for: its window, its block, or the longest quota window.
     const lifetimes: Record<string, number> = {
-      'account:acct_1': MINUTE_MS,
-      'account:acct_1:minute': MINUTE_MS,
-      'account:acct_1:second': 1000,
+      'account:acct_1:log': MINUTE_MS,
+      'account:acct_1:seeded': MINUTE_MS,
       'auth:192.0.2.1:failures': 60_000,
       'auth:192.0.2.2:blocked': 900_000,
       'collect:ip:192.0.2.1': 1000,
       'collect:site:ak_1': 1000,
-      'key:key_1': longest,
-      'key:key_1:minute': MINUTE_MS,
-      'key:key_1:quota': longest,
+      'key:key_1:buckets': longest,
+      'key:key_1:log': MINUTE_MS,
+      'key:key_1:usage': longest,
     };
     const keys = (await client.keys(`${prefix}*`)).map((name) => name.slice(prefix.length));
     expect(keys.sort()).toEqual(Object.keys(lifetimes).sort());

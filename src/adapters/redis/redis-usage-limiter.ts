@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type ApiKey, QUOTA_WINDOWS } from '../../core/model.js';
 import type { Admission, AdmissionGuard, GuardedAdmission, UsageHistory, UsageLimiter, UsageLimits } from '../../core/ports.js';
 import { QUOTA_WINDOW_MS, quotaHistory } from '../../core/quota-use.js';
@@ -10,11 +11,12 @@ import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from
 const LONGEST_QUOTA_MS = Math.max(...Object.values(QUOTA_WINDOW_MS));
 
 /**
- * Quota counts as MinuteBuckets keeps them, in a sorted set of one-minute buckets scored by
- * minute, each member `minute:cumulative` with the all-time count at the end of that minute.
- * A window's count is the all-time total less the cumulative count of the last bucket before
- * the window (or `base`, the count before the oldest bucket kept), so checking a month costs a
- * lookup, not a sum over its 43,200 minutes.
+ * Quota counts as MinuteBuckets keeps them. A key's usage hash holds `total` (its all-time count),
+ * `latest` (the newest minute with an acceptance) and `base` (the count before the oldest bucket
+ * kept); its buckets, a sorted set scored by minute, hold every earlier minute with acceptances as
+ * `minute:cumulative`, the all-time count at that minute's end. The latest minute's is `total`, so
+ * an acceptance in it (nearly all of them) is one HINCRBY, and a window's count is the total less
+ * the cumulative count before the window: a lookup, not a sum over a month's 43,200 minutes.
  */
 const QUOTA_BUCKETS_LUA = `
 local function bucket_parts(member)
@@ -22,9 +24,11 @@ local function bucket_parts(member)
   return tonumber(minute), tonumber(cumulative)
 end
 
-local function cumulative_before(buckets, state, minute)
+-- usage: {total, base, latest} as read from the usage hash.
+local function cumulative_before(buckets, usage, minute)
+  if not usage.latest or minute > usage.latest then return usage.total end
   local last = redis.call('ZREVRANGEBYSCORE', buckets, '(' .. minute, '-inf', 'LIMIT', 0, 1)[1]
-  if not last then return tonumber(redis.call('HGET', state, 'base')) end
+  if not last then return usage.base end
   local _, cumulative = bucket_parts(last)
   return cumulative
 end
@@ -34,18 +38,16 @@ local function first_minute_inside(now, window)
   return math.floor((now - window) / 60000)
 end
 
-local function bucket_add(buckets, state, now)
-  local minute = math.floor(now / 60000)
+-- An acceptance before the latest minute (an instance whose clock lags): its bucket and every later one count it.
+local function bucket_add_before_latest(buckets, usage, minute)
   if redis.call('ZCOUNT', buckets, minute, minute) == 0 then
-    redis.call('ZADD', buckets, minute, minute .. ':' .. cumulative_before(buckets, state, minute))
+    redis.call('ZADD', buckets, minute, minute .. ':' .. cumulative_before(buckets, usage, minute))
   end
-  -- This minute's bucket, and later ones written by an instance whose clock runs ahead.
   for _, member in ipairs(redis.call('ZRANGEBYSCORE', buckets, minute, '+inf')) do
     local bucket, cumulative = bucket_parts(member)
     redis.call('ZREM', buckets, member)
     redis.call('ZADD', buckets, bucket, bucket .. ':' .. (cumulative + 1))
   end
-  redis.call('HINCRBY', state, 'total', 1)
 end
 
 -- Folds buckets older than the longest window into the base, keeping a minute more for lagging clocks.
@@ -60,80 +62,102 @@ end
 `;
 
 /*
- * KEYS: account marker, account second log, account minute log, key state (hash: total, base),
- * key quota buckets, key minute log; guarded, also the IP's block and the key-change version.
- * ARGV: now, slack, longest quota window, the key-change version expected (guarded), account per
- * second, account per minute, key per minute, then a cap and a window for each quota in
- * QUOTA_WINDOWS order ('' = no cap; no window = all time).
+ * KEYS: account marker, account log, key usage (hash: total, base, latest), key quota buckets,
+ * key log; guarded, also the IP's block and the key-change version.
+ * ARGV: now, slack, longest quota window, the key-change version expected (guarded), this
+ * acceptance's log member (unique), account per second, account per minute, key per minute,
+ * then a cap and a window for each quota in QUOTA_WINDOWS order ('' = no cap; no window = all time).
+ * The logs are exact sliding logs, one member per acceptance scored by its time; the account's
+ * holds a minute and serves both account limits. Every call made on an admission is one Redis
+ * does per request, so the common path makes about fifteen and keeps no per-request arithmetic in Lua.
  * Replies {decision, detail, key minute count, key seconds until slot}: decision 'ok', a rate limit
  * with detail its Retry-After, 'quota' with detail the quota's position, 'unseeded' with detail 1
  * for the account, 2 for the key, 3 for both; guarded, also 'ip_blocked' or 'keys_changed'.
  */
-const ADMIT_LUA = `${SLIDING_LOG_LUA}${QUOTA_BUCKETS_LUA}
-local account, account_second, account_minute, state, buckets, key_minute = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local now, slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+const ADMIT_LUA = `${QUOTA_BUCKETS_LUA}
+local account, account_log, state, buckets, key_log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local now, slack, longest, member = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5]
 local function limit(i)
   if ARGV[i] == '' then return nil end
   return tonumber(ARGV[i])
 end
 
-if #KEYS == 8 then
-  local blocked_until = redis.call('GET', KEYS[7])
-  if blocked_until and tonumber(blocked_until) > now then return {'ip_blocked', 0, 0, 0} end
-  if (redis.call('GET', KEYS[8]) or '') ~= ARGV[4] then return {'keys_changed', 0, 0, 0} end
+if #KEYS == 7 then
+  local guard = redis.call('MGET', KEYS[6], KEYS[7])
+  if guard[1] and tonumber(guard[1]) > now then return {'ip_blocked', 0, 0, 0} end
+  if (guard[2] or '') ~= ARGV[4] then return {'keys_changed', 0, 0, 0} end
 end
 
-local unseeded = (redis.call('EXISTS', account) == 0 and 1 or 0) + (redis.call('EXISTS', state) == 0 and 2 or 0)
+local fields = redis.call('HMGET', state, 'total', 'base', 'latest')
+local unseeded = (redis.call('EXISTS', account) == 0 and 1 or 0) + (fields[1] and 0 or 2)
 if unseeded > 0 then return {'unseeded', unseeded, 0, 0} end
+local usage = {total = tonumber(fields[1]), base = tonumber(fields[2]), latest = tonumber(fields[3])}
 
-buckets_prune(buckets, state, now, longest)
-local function reply(decision, detail)
-  return {decision, detail, log_count(key_minute, now, 60000), log_seconds_until_slot(key_minute, now, 60000)}
+-- Both logs count acceptances in (now - 1 minute, now], and any later, from a clock ahead.
+redis.call('ZREMRANGEBYSCORE', account_log, '-inf', now - 60000)
+redis.call('ZREMRANGEBYSCORE', key_log, '-inf', now - 60000)
+local key_count = redis.call('ZCARD', key_log)
+
+-- Whole seconds until a log's oldest acceptance leaves the minute; 0 when none.
+local function seconds_until_slot(log)
+  local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2]
+  if not oldest then return 0 end
+  return math.ceil((tonumber(oldest) + 60000 - now) / 1000)
 end
-local function retry_after(log, window)
-  return math.min(60, math.max(1, log_seconds_until_slot(log, now, window)))
+local function reply(decision, detail, count)
+  return {decision, detail, count, seconds_until_slot(key_log)}
+end
+local function retry_after(log)
+  return math.min(60, math.max(1, seconds_until_slot(log)))
 end
 
-local per_second, per_minute, per_key = limit(5), limit(6), limit(7)
-if per_second and log_count(account_second, now, 1000) >= per_second then return reply('account_second', 1) end
-if per_minute and log_count(account_minute, now, 60000) >= per_minute then return reply('account_minute', retry_after(account_minute, 60000)) end
-if per_key and log_count(key_minute, now, 60000) >= per_key then return reply('key_minute', retry_after(key_minute, 60000)) end
+local per_second, per_minute, per_key = limit(6), limit(7), limit(8)
+if per_second and redis.call('ZCOUNT', account_log, '(' .. (now - 1000), '+inf') >= per_second then return reply('account_second', 1, key_count) end
+if per_minute and redis.call('ZCARD', account_log) >= per_minute then return reply('account_minute', retry_after(account_log), key_count) end
+if per_key and key_count >= per_key then return reply('key_minute', retry_after(key_log), key_count) end
 
-local total = tonumber(redis.call('HGET', state, 'total'))
-for quota = 1, (#ARGV - 7) / 2 do
-  local cap, window = limit(6 + 2 * quota), limit(7 + 2 * quota)
+for quota = 1, (#ARGV - 8) / 2 do
+  local cap, window = limit(7 + 2 * quota), limit(8 + 2 * quota)
   if cap then
-    local used = total
-    if window then used = total - cumulative_before(buckets, state, first_minute_inside(now, window)) end
-    if used >= cap then return reply('quota', quota) end
+    local used = usage.total
+    if window then used = usage.total - cumulative_before(buckets, usage, first_minute_inside(now, window)) end
+    if used >= cap then return reply('quota', quota, key_count) end
   end
 end
 
-log_add(account_second, now, 1000, slack)
-log_add(account_minute, now, 60000, slack)
-log_add(key_minute, now, 60000, slack)
-bucket_add(buckets, state, now)
--- Markers outlive the logs they vouch for, so a marker never vouches for logs that expired.
+redis.call('ZADD', account_log, now, member)
+redis.call('ZADD', key_log, now, member)
+redis.call('PEXPIRE', account_log, 60000 + slack)
+redis.call('PEXPIRE', key_log, 60000 + slack)
 redis.call('PEXPIRE', account, 60000 + slack)
-redis.call('PEXPIRE', state, longest + 60000 + slack)
-redis.call('PEXPIRE', buckets, longest + 60000 + slack)
-return reply('ok', 0)
+local minute, usage_ttl = math.floor(now / 60000), longest + 60000 + slack
+if not usage.latest or minute > usage.latest then
+  -- A new minute: the one before becomes a bucket (its count at its end is the total so far),
+  -- and once a minute the old buckets fold into the base and the expiries move on.
+  if usage.latest then redis.call('ZADD', buckets, usage.latest, usage.latest .. ':' .. usage.total) end
+  redis.call('HSET', state, 'latest', minute)
+  buckets_prune(buckets, state, now, longest)
+  redis.call('PEXPIRE', state, usage_ttl)
+  redis.call('PEXPIRE', buckets, usage_ttl)
+elseif minute < usage.latest then
+  bucket_add_before_latest(buckets, usage, minute)
+  redis.call('PEXPIRE', buckets, usage_ttl)
+end
+redis.call('HINCRBY', state, 'total', 1)
+return reply('ok', 0, key_count + 1)
 `;
 
-// KEYS: account marker, account second log, account minute log.
-// ARGV: now, slack, the times accepted in the last minute as a JSON array, ascending.
+// KEYS: account marker, account log. ARGV: now, slack, the times accepted in the last minute as a JSON array, ascending.
 const SEED_ACCOUNT_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local now, slack = tonumber(ARGV[1]), tonumber(ARGV[2])
-local recent = cjson.decode(ARGV[3])
-redis.call('DEL', KEYS[2], KEYS[3])
-log_load(KEYS[2], recent, now, 1000, slack)
-log_load(KEYS[3], recent, now, 60000, slack)
+redis.call('DEL', KEYS[2])
+log_load(KEYS[2], cjson.decode(ARGV[3]), now, 60000, slack)
 redis.call('SET', KEYS[1], 1, 'PX', 60000 + slack)
 return 1
 `;
 
-// KEYS: key state, key quota buckets, key minute log. ARGV: now, slack, longest quota window, the key's usage as JSON.
+// KEYS: key usage, key quota buckets, key log. ARGV: now, slack, longest quota window, the key's usage as JSON.
 const SEED_KEY_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local now, slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -142,9 +166,14 @@ redis.call('DEL', KEYS[2], KEYS[3])
 local cumulative = usage.total
 for _, bucket in ipairs(usage.minutes) do cumulative = cumulative - bucket[2] end
 redis.call('HSET', KEYS[1], 'total', usage.total, 'base', cumulative)
-for _, bucket in ipairs(usage.minutes) do
+for i, bucket in ipairs(usage.minutes) do
   cumulative = cumulative + bucket[2]
-  redis.call('ZADD', KEYS[2], bucket[1], bucket[1] .. ':' .. cumulative)
+  -- The newest minute's cumulative count is the total: it is the usage hash's latest, not a bucket.
+  if i < #usage.minutes then
+    redis.call('ZADD', KEYS[2], bucket[1], bucket[1] .. ':' .. cumulative)
+  else
+    redis.call('HSET', KEYS[1], 'latest', bucket[1])
+  end
 end
 log_load(KEYS[3], usage.recent, now, 60000, slack)
 redis.call('PEXPIRE', KEYS[1], longest + 60000 + slack)
@@ -173,6 +202,8 @@ export class RedisUsageLimiter implements UsageLimiter {
   private readonly seedAccountScript;
   private readonly seedKeyScript;
   private readonly seeding = new SingleFlight();
+  private readonly memberTag = randomBytes(6).toString('base64url');
+  private admissions = 0;
 
   constructor(
     redis: RedisClient,
@@ -194,17 +225,18 @@ export class RedisUsageLimiter implements UsageLimiter {
 
   private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
     const { prefix } = this.options;
-    const quotaArgs = QUOTA_WINDOWS.flatMap((quota) => [limits.quotas[quota] ?? '', quota === 'total' ? '' : QUOTA_WINDOW_MS[quota]]);
-    const args = [
+    const args: Array<string | number> = [
       EXPIRY_SLACK_MS,
       LONGEST_QUOTA_MS,
       guard?.keysVersion ?? '',
+      this.nextMember(),
       limits.accountPerSecond ?? '',
       limits.accountPerMinute ?? '',
       limits.perKeyPerMinute ?? '',
-      ...quotaArgs,
     ];
-    const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id), ...(guard ? [blockKey(prefix, guard.ip), keyChangesKey(prefix)] : [])];
+    for (const quota of QUOTA_WINDOWS) args.push(limits.quotas[quota] ?? '', quota === 'total' ? '' : QUOTA_WINDOW_MS[quota]);
+    const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id)];
+    if (guard) keys.push(blockKey(prefix, guard.ip), keyChangesKey(prefix));
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
       const [decision, detail, keyCount, keyResetSeconds] = await this.admitScript(keys, [this.clock.now(), ...args]);
@@ -224,14 +256,19 @@ export class RedisUsageLimiter implements UsageLimiter {
     }
   }
 
+  /** A log member no other admission uses: this instance's tag and a count (seeded members are `time:rank`). */
+  private nextMember(): string {
+    return `${this.memberTag}.${(++this.admissions).toString(36)}`;
+  }
+
   private accountKeys(accountId: string): string[] {
     const account = `${this.options.prefix}account:${accountId}`;
-    return [account, `${account}:second`, `${account}:minute`];
+    return [`${account}:seeded`, `${account}:log`];
   }
 
   private keyKeys(keyId: string): string[] {
     const key = `${this.options.prefix}key:${keyId}`;
-    return [key, `${key}:quota`, `${key}:minute`];
+    return [`${key}:usage`, `${key}:buckets`, `${key}:log`];
   }
 
   private seedAccount(accountId: string): Promise<unknown> {
