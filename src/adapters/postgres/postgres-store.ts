@@ -2,6 +2,7 @@ import { Kysely, type PostgresCursor, PostgresDialect, type PostgresPool, type P
 import pg from 'pg';
 import type { KeyChangeSignal } from '../../core/ports.js';
 import { migrateToLatest } from '../sql/migrations.js';
+import { statementName } from '../sql/named-statements.js';
 import { PreparedQuery } from '../sql/prepared.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore } from '../sql/sql-store.js';
@@ -65,7 +66,7 @@ class WatchedClient implements PostgresPoolClient {
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   query<R>(statement: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof statement !== 'string') return this.client.query(statement as never);
-    return this.client.query(statement, parameters as unknown[]).catch((error: unknown) => {
+    return this.client.query({ name: statementName(statement), text: statement, values: parameters as unknown[] }).catch((error: unknown) => {
       throw this.broken.has(this.client) ? unreachable(error) : error;
     }) as Promise<PostgresQueryResult<R>>;
   }

@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Dialect } from './migrations.js';
+import { named } from './named-statements.js';
 import type { QueryRunner } from './prepared.js';
 
 /** The PostgreSQL type of a column, which its array parameter is cast to. */
@@ -10,7 +11,7 @@ const SQLITE_CHUNKS = [256, 64, 16, 4, 1];
 
 /**
  * An INSERT of any number of rows in as few statements as the database allows, each with a
- * text prepared once: on PostgreSQL one statement per batch (one round trip), a parameter per
+ * text prepared once: on PostgreSQL one named statement per batch (one round trip), a parameter per
  * column holding that column's values, spread by `unnest`; on SQLite multi-row VALUES lists
  * of a few fixed sizes (measured faster than one JSON parameter spread by `json_each`).
  */
@@ -27,7 +28,7 @@ export class BulkInsert<Row> {
   ) {
     this.names = columns.map(([name]) => name);
     const head = `insert into ${table} (${this.names.join(', ')})`;
-    this.postgresText = `${head} select * from unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+    this.postgresText = named(`${head} select * from unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`);
     const tuple = `(${this.names.map(() => '?').join(', ')})`;
     this.sqliteTexts = new Map(SQLITE_CHUNKS.map((rows) => [rows, `${head} values ${Array(rows).fill(tuple).join(', ')}`]));
   }

@@ -18,6 +18,7 @@ import { deleteInSlices, PRUNE_SLICE } from './delete-in-slices.js';
 import { newestFirstPage } from './keyset.js';
 import { inLockOrder } from './lock-order.js';
 import type { Dialect } from './migrations.js';
+import { named } from './named-statements.js';
 import { arg, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -128,7 +129,7 @@ function batchStatements(db: Kysely<Database>, dialect: Dialect) {
   const insertLogs = new BulkInsert<LogRow>(dialect, 'request_logs', LOG_COLUMNS);
   return {
     insertLogs,
-    postgresBatch: dialect === 'postgres' ? postgresBatchText(insertLogs) : undefined,
+    postgresBatch: dialect === 'postgres' ? named(postgresBatchText(insertLogs)) : undefined,
     addMinute: new PreparedQuery(
       db
         .insertInto('key_usage')
