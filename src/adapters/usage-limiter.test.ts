@@ -341,7 +341,7 @@ describe.each(backends)('$name', ({ open, needs = [] }) => {
 describe('RedisUsageLimiter against MemoryUsageLimiter', () => {
   needsServices('redis');
 
-  it('decides every admission of a random walk through time, keys and state losses exactly as the in-memory limiter', async () => {
+  it('decides every admission of a random walk through time, keys, concurrent bursts and state losses exactly as the in-memory limiter', async () => {
     // mulberry32: a seeded walk, so a failure replays.
     let seed = 0x5eed_2026;
     const random = () => {
@@ -362,6 +362,20 @@ describe('RedisUsageLimiter against MemoryUsageLimiter', () => {
       { key: newKey(first.accountId), limits: { accountPerSecond: 3, accountPerMinute: 20, perKeyPerMinute: null, quotas: { weekly: 50, monthly: 150 } } },
       { key: newKey(), limits: { accountPerSecond: null, accountPerMinute: 12, perKeyPerMinute: 5, quotas: { daily: 30 } } },
     ];
+    // Concurrent admissions go to Redis together (one script call per turn of the event loop),
+    // and must be decided as the in-memory limiter decides them one after the other. A key or
+    // account not yet seeded is first admitted alone, as a burst's order is then its own.
+    const admitBurst = async (burst: typeof walkers, step: number) => {
+      const expected: Admission[] = [];
+      for (const { key, limits } of burst) expected.push(await memoryLimiter.admit(key, limits));
+      expect(await Promise.all(burst.map(({ key, limits }) => redisLimiter.admit(key, limits))), `step ${step}`).toEqual(expected);
+      // Committed once both decided, as the pipeline commits an accepted request's log row.
+      for (const [i, { key }] of burst.entries()) if (expected[i]!.ok) history.record(key, clock.now());
+    };
+    const seedAll = async (step: number) => {
+      for (const walker of walkers) await admitBurst([walker], step);
+    };
+    await seedAll(-1);
     for (let step = 0; step < 3000; step++) {
       const roll = random();
       if (roll < 0.85) clock.advance(Math.floor(random() * 300));
@@ -373,11 +387,13 @@ describe('RedisUsageLimiter against MemoryUsageLimiter', () => {
         // Redis loses its data (and the process restarts): both rebuild from committed usage.
         await redis.flush(prefix);
         memoryLimiter = new MemoryUsageLimiter(history, clock);
+        await seedAll(step);
+        continue;
       }
-      const { key, limits } = walkers[Math.floor(random() * walkers.length)]!;
-      const expected = await memoryLimiter.admit(key, limits);
-      expect(await redisLimiter.admit(key, limits), `step ${step}`).toEqual(expected);
-      if (expected.ok) history.record(key, clock.now());
+      await admitBurst(
+        Array.from({ length: 1 + Math.floor(random() * 4) }, () => walkers[Math.floor(random() * walkers.length)]!),
+        step,
+      );
     }
   });
 });

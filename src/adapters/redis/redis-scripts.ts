@@ -65,7 +65,7 @@ log_add(KEYS[1], now, window, slack)
 return 1
 `;
 
-type ScriptArg = string | number;
+export type ScriptArg = string | number;
 
 /**
  * A Lua script as a function of its keys and arguments. ioredis runs it by SHA1, sends the

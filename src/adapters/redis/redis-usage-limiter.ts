@@ -6,28 +6,127 @@ import { MINUTE_MS } from '../../core/rolling-windows.js';
 import type { Clock } from '../../lib/clock.js';
 import { SingleFlight } from '../../lib/single-flight.js';
 import { blockKey, keyChangesKey } from './redis-keys.js';
-import { defineScript, EXPIRY_SLACK_MS, type RedisClient, SLIDING_LOG_LUA } from './redis-scripts.js';
+import { defineScript, EXPIRY_SLACK_MS, type RedisClient, type ScriptArg, SLIDING_LOG_LUA } from './redis-scripts.js';
 
 const LONGEST_QUOTA_MS = Math.max(...Object.values(QUOTA_WINDOW_MS));
 
-/**
- * Quota counts as MinuteBuckets keeps them. A key's usage hash holds `total` (its all-time count),
- * `latest` (the newest minute with an acceptance) and `base` (the count before the oldest bucket
- * kept); its buckets, a sorted set scored by minute, hold every earlier minute with acceptances as
- * `minute:cumulative`, the all-time count at that minute's end. The latest minute's is `total`, so
- * an acceptance in it (nearly all of them) is one HINCRBY, and a window's count is the total less
- * the cumulative count before the window: a lookup, not a sum over a month's 43,200 minutes.
+/** Admissions sent in one script call at most: its Lua loops over a batch's pending acceptances. */
+const MAX_BATCH = 64;
+
+/** Each quota's window in QUOTA_WINDOWS order, as a Lua table: false for all time. */
+const QUOTA_WINDOWS_LUA = `{${QUOTA_WINDOWS.map((quota) => (quota === 'total' ? 'false' : QUOTA_WINDOW_MS[quota])).join(', ')}}`;
+
+/*
+ * Admits a batch of requests in order, each exactly as if alone: every limit checked, and
+ * consumed only when all pass. The admissions a busy instance sends in one turn of its event loop
+ * mostly share an account and a key, so each key is read once per batch and written once at its
+ * end; that, not the commands themselves, is what an admission costs Redis (about a microsecond
+ * per call on top of each command).
+ *
+ * Per key and account: the account and the key each keep an exact sliding log of the last minute,
+ * one member per acceptance scored by its time (the account's serves both account limits); a
+ * marker says the account's log was seeded. A key's quota counts are kept as MinuteBuckets keeps
+ * them: its usage hash holds `total` (the all-time count), `latest` (the newest minute with an
+ * acceptance) and `base` (the count before the oldest bucket kept); its buckets, a sorted set
+ * scored by minute, hold every earlier minute with acceptances as `minute:cumulative`, the
+ * all-time count at that minute's end. The latest minute's is the total, so a window's count is
+ * the total less the cumulative count before the window: a lookup, not a sum over 43,200 minutes.
+ *
+ * KEYS: every key the batch names, once. ARGV: the number of admissions, then for each: how many
+ * keys it names and their positions in KEYS (account marker, account log, key usage, key buckets,
+ * key log; guarded, also the IP's block and the key-change version), then now, the key-change
+ * version expected (guarded), this acceptance's log member (unique), account per second, account
+ * per minute, key per minute and each quota's cap in QUOTA_WINDOWS order ('' = no limit).
+ * Replies, per admission, {decision, detail, key minute count, key seconds until slot}: decision
+ * 'ok', a rate limit with detail its Retry-After, 'quota' with detail the quota's position,
+ * 'unseeded' with detail 1 for the account, 2 for the key, 3 for both; guarded, also
+ * 'ip_blocked' or 'keys_changed'.
  */
-const QUOTA_BUCKETS_LUA = `
+const ADMIT_BATCH_LUA = `
+local slack, longest, quota_windows = ${EXPIRY_SLACK_MS}, ${LONGEST_QUOTA_MS}, ${QUOTA_WINDOWS_LUA}
+
+-- Reads no admission of the batch changes: a key's value, whether a key exists.
+local values, existing = {}, {}
+local function get_once(name)
+  if values[name] == nil then values[name] = redis.call('GET', name) end
+  return values[name]
+end
+local function exists_once(name)
+  if existing[name] == nil then existing[name] = redis.call('EXISTS', name) == 1 end
+  return existing[name]
+end
+
+-- A sliding log as the batch sees it: Redis's members after pruning, plus the batch's own
+-- acceptances (adds), written at its end.
+local logs = {}
+local function log_of(name)
+  if not logs[name] then logs[name] = {name = name, adds = {}} end
+  return logs[name]
+end
+
+-- Acceptances in (now - 1 minute, now], and any later, from a clock ahead.
+local function log_count(log, now)
+  local edge = now - 60000
+  if not log.edge then
+    redis.call('ZREMRANGEBYSCORE', log.name, '-inf', edge)
+    log.count, log.edge = redis.call('ZCARD', log.name), edge
+  elseif edge > log.edge then
+    local removed = redis.call('ZREMRANGEBYSCORE', log.name, '-inf', edge)
+    log.count, log.edge = log.count - removed, edge
+    if removed > 0 then log.oldest = nil end
+  end
+  local count = log.count
+  for _, add in ipairs(log.adds) do
+    if add[1] > edge then count = count + 1 end
+  end
+  return count
+end
+
+local function log_count_since(log, since)
+  local count = redis.call('ZCOUNT', log.name, '(' .. since, '+inf')
+  for _, add in ipairs(log.adds) do
+    if add[1] > since then count = count + 1 end
+  end
+  return count
+end
+
+-- Whole seconds until the log's oldest acceptance in the minute leaves it; 0 when none. Count first.
+local function seconds_until_slot(log, now)
+  if log.oldest == nil then
+    local first = redis.call('ZRANGE', log.name, 0, 0, 'WITHSCORES')[2]
+    log.oldest = first and tonumber(first) or false
+  end
+  local oldest = log.oldest
+  for _, add in ipairs(log.adds) do
+    if add[1] > now - 60000 and (not oldest or add[1] < oldest) then oldest = add[1] end
+  end
+  if not oldest then return 0 end
+  return math.ceil((oldest + 60000 - now) / 1000)
+end
+
 local function bucket_parts(member)
   local minute, cumulative = string.match(member, '^(-?%d+):(-?%d+)$')
   return tonumber(minute), tonumber(cumulative)
 end
 
--- usage: {total, base, latest} as read from the usage hash.
-local function cumulative_before(buckets, usage, minute)
+-- A key's usage hash as the batch sees it, written at its end; false when it is not seeded.
+local usages = {}
+local function usage_of(state, buckets)
+  if usages[state] == nil then
+    local fields = redis.call('HMGET', state, 'total', 'base', 'latest')
+    usages[state] = fields[1] and {buckets = buckets, total = tonumber(fields[1]), base = tonumber(fields[2]), latest = tonumber(fields[3]), before = {}} or false
+  end
+  return usages[state]
+end
+
+-- The all-time count at the end of the last minute before minute (usage.before caches the
+-- buckets' answers until the batch writes to them).
+local function cumulative_before(usage, minute)
   if not usage.latest or minute > usage.latest then return usage.total end
-  local last = redis.call('ZREVRANGEBYSCORE', buckets, '(' .. minute, '-inf', 'LIMIT', 0, 1)[1]
+  if usage.before[minute] == nil then
+    usage.before[minute] = redis.call('ZREVRANGEBYSCORE', usage.buckets, '(' .. minute, '-inf', 'LIMIT', 0, 1)[1] or false
+  end
+  local last = usage.before[minute]
   if not last then return usage.base end
   local _, cumulative = bucket_parts(last)
   return cumulative
@@ -38,117 +137,121 @@ local function first_minute_inside(now, window)
   return math.floor((now - window) / 60000)
 end
 
--- An acceptance before the latest minute (an instance whose clock lags): its bucket and every later one count it.
-local function bucket_add_before_latest(buckets, usage, minute)
-  if redis.call('ZCOUNT', buckets, minute, minute) == 0 then
-    redis.call('ZADD', buckets, minute, minute .. ':' .. cumulative_before(buckets, usage, minute))
-  end
-  for _, member in ipairs(redis.call('ZRANGEBYSCORE', buckets, minute, '+inf')) do
-    local bucket, cumulative = bucket_parts(member)
-    redis.call('ZREM', buckets, member)
-    redis.call('ZADD', buckets, bucket, bucket .. ':' .. (cumulative + 1))
-  end
-end
-
--- Folds buckets older than the longest window into the base, keeping a minute more for lagging clocks.
-local function buckets_prune(buckets, state, now, longest)
+-- An acceptance in a new minute: the minute before becomes a bucket (its count at its end is the
+-- total so far), and buckets older than the longest window fold into the base, keeping a minute
+-- more for lagging clocks.
+local function usage_roll(usage, minute, now)
+  if usage.latest then redis.call('ZADD', usage.buckets, usage.latest, usage.latest .. ':' .. usage.total) end
+  usage.latest, usage.rolled, usage.before = minute, true, {}
   local keep_from = first_minute_inside(now, longest) - 1
-  local last_gone = redis.call('ZREVRANGEBYSCORE', buckets, '(' .. keep_from, '-inf', 'LIMIT', 0, 1)[1]
-  if not last_gone then return end
-  local _, cumulative = bucket_parts(last_gone)
-  redis.call('HSET', state, 'base', cumulative)
-  redis.call('ZREMRANGEBYSCORE', buckets, '-inf', '(' .. keep_from)
-end
-`;
-
-/** Each quota's window in QUOTA_WINDOWS order, as a Lua table: false for all time. */
-const QUOTA_WINDOWS_LUA = `{${QUOTA_WINDOWS.map((quota) => (quota === 'total' ? 'false' : QUOTA_WINDOW_MS[quota])).join(', ')}}`;
-
-/*
- * KEYS: account marker, account log, key usage (hash: total, base, latest), key quota buckets,
- * key log; guarded, also the IP's block and the key-change version.
- * ARGV: now, the key-change version expected (guarded), this acceptance's log member (unique),
- * account per second, account per minute, key per minute, then each quota's cap in QUOTA_WINDOWS
- * order ('' = no limit). What never changes is in the script, not sent with every call.
- * The logs are exact sliding logs, one member per acceptance scored by its time; the account's
- * holds a minute and serves both account limits. Each Redis call here costs Redis about a
- * microsecond per request on top of the command itself, so the common path makes about fifteen.
- * Replies {decision, detail, key minute count, key seconds until slot}: decision 'ok', a rate limit
- * with detail its Retry-After, 'quota' with detail the quota's position, 'unseeded' with detail 1
- * for the account, 2 for the key, 3 for both; guarded, also 'ip_blocked' or 'keys_changed'.
- */
-const ADMIT_LUA = `${QUOTA_BUCKETS_LUA}
-local account, account_log, state, buckets, key_log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local now, member = tonumber(ARGV[1]), ARGV[3]
-local slack, longest, quota_windows = ${EXPIRY_SLACK_MS}, ${LONGEST_QUOTA_MS}, ${QUOTA_WINDOWS_LUA}
-local function limit(i)
-  if ARGV[i] == '' then return nil end
-  return tonumber(ARGV[i])
-end
-
-if #KEYS == 7 then
-  local guard = redis.call('MGET', KEYS[6], KEYS[7])
-  if guard[1] and tonumber(guard[1]) > now then return {'ip_blocked', 0, 0, 0} end
-  if (guard[2] or '') ~= ARGV[2] then return {'keys_changed', 0, 0, 0} end
-end
-
-local fields = redis.call('HMGET', state, 'total', 'base', 'latest')
-local unseeded = (redis.call('EXISTS', account) == 0 and 1 or 0) + (fields[1] and 0 or 2)
-if unseeded > 0 then return {'unseeded', unseeded, 0, 0} end
-local usage = {total = tonumber(fields[1]), base = tonumber(fields[2]), latest = tonumber(fields[3])}
-
--- Both logs count acceptances in (now - 1 minute, now], and any later, from a clock ahead.
-redis.call('ZREMRANGEBYSCORE', account_log, '-inf', now - 60000)
-redis.call('ZREMRANGEBYSCORE', key_log, '-inf', now - 60000)
-local key_count = redis.call('ZCARD', key_log)
-
--- Whole seconds until a log's oldest acceptance leaves the minute; 0 when none.
-local function seconds_until_slot(log)
-  local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')[2]
-  if not oldest then return 0 end
-  return math.ceil((tonumber(oldest) + 60000 - now) / 1000)
-end
-local function reply(decision, detail, count)
-  return {decision, detail, count, seconds_until_slot(key_log)}
-end
-local function retry_after(log)
-  return math.min(60, math.max(1, seconds_until_slot(log)))
-end
-
-local per_second, per_minute, per_key = limit(4), limit(5), limit(6)
-if per_second and redis.call('ZCOUNT', account_log, '(' .. (now - 1000), '+inf') >= per_second then return reply('account_second', 1, key_count) end
-if per_minute and redis.call('ZCARD', account_log) >= per_minute then return reply('account_minute', retry_after(account_log), key_count) end
-if per_key and key_count >= per_key then return reply('key_minute', retry_after(key_log), key_count) end
-
-for quota = 1, #ARGV - 6 do
-  local cap, window = limit(6 + quota), quota_windows[quota]
-  if cap then
-    local used = usage.total
-    if window then used = usage.total - cumulative_before(buckets, usage, first_minute_inside(now, window)) end
-    if used >= cap then return reply('quota', quota, key_count) end
+  local last_gone = redis.call('ZREVRANGEBYSCORE', usage.buckets, '(' .. keep_from, '-inf', 'LIMIT', 0, 1)[1]
+  if last_gone then
+    local _, cumulative = bucket_parts(last_gone)
+    usage.base = cumulative
+    redis.call('ZREMRANGEBYSCORE', usage.buckets, '-inf', '(' .. keep_from)
   end
 end
 
-redis.call('ZADD', account_log, now, member)
-redis.call('ZADD', key_log, now, member)
-redis.call('PEXPIRE', account_log, 60000 + slack)
-redis.call('PEXPIRE', key_log, 60000 + slack)
-redis.call('PEXPIRE', account, 60000 + slack)
-local minute, usage_ttl = math.floor(now / 60000), longest + 60000 + slack
-if not usage.latest or minute > usage.latest then
-  -- A new minute: the one before becomes a bucket (its count at its end is the total so far),
-  -- and once a minute the old buckets fold into the base and the expiries move on.
-  if usage.latest then redis.call('ZADD', buckets, usage.latest, usage.latest .. ':' .. usage.total) end
-  redis.call('HSET', state, 'latest', minute)
-  buckets_prune(buckets, state, now, longest)
-  redis.call('PEXPIRE', state, usage_ttl)
-  redis.call('PEXPIRE', buckets, usage_ttl)
-elseif minute < usage.latest then
-  bucket_add_before_latest(buckets, usage, minute)
-  redis.call('PEXPIRE', buckets, usage_ttl)
+-- An acceptance before the latest minute (an instance whose clock lags): its bucket and every later one count it.
+local function usage_add_before_latest(usage, minute)
+  if redis.call('ZCOUNT', usage.buckets, minute, minute) == 0 then
+    redis.call('ZADD', usage.buckets, minute, minute .. ':' .. cumulative_before(usage, minute))
+  end
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', usage.buckets, minute, '+inf')) do
+    local bucket, cumulative = bucket_parts(member)
+    redis.call('ZREM', usage.buckets, member)
+    redis.call('ZADD', usage.buckets, bucket, bucket .. ':' .. (cumulative + 1))
+  end
+  usage.lagged, usage.before = true, {}
 end
-redis.call('HINCRBY', state, 'total', 1)
-return reply('ok', 0, key_count + 1)
+
+local markers = {}
+
+-- One admission: keys as named above, args {now, version, member, per second, per minute, per key, caps...}.
+local function admit(keys, args)
+  local now, member = tonumber(args[1]), args[3]
+  local function limit(i)
+    if args[i] == '' then return nil end
+    return tonumber(args[i])
+  end
+  if #keys == 7 then
+    local blocked_until = get_once(keys[6])
+    if blocked_until and tonumber(blocked_until) > now then return {'ip_blocked', 0, 0, 0} end
+    if (get_once(keys[7]) or '') ~= args[2] then return {'keys_changed', 0, 0, 0} end
+  end
+  local usage = usage_of(keys[3], keys[4])
+  local unseeded = (exists_once(keys[1]) and 0 or 1) + (usage and 0 or 2)
+  if unseeded > 0 then return {'unseeded', unseeded, 0, 0} end
+
+  local account_log, key_log = log_of(keys[2]), log_of(keys[5])
+  local account_count, key_count = log_count(account_log, now), log_count(key_log, now)
+  local function reply(decision, detail, count)
+    return {decision, detail, count, seconds_until_slot(key_log, now)}
+  end
+  local function retry_after(log)
+    return math.min(60, math.max(1, seconds_until_slot(log, now)))
+  end
+  local per_second, per_minute, per_key = limit(4), limit(5), limit(6)
+  -- A second holds no more than the minute it ends: counted only when the minute could refuse.
+  if per_second and account_count >= per_second and log_count_since(account_log, now - 1000) >= per_second then
+    return reply('account_second', 1, key_count)
+  end
+  if per_minute and account_count >= per_minute then return reply('account_minute', retry_after(account_log), key_count) end
+  if per_key and key_count >= per_key then return reply('key_minute', retry_after(key_log), key_count) end
+  for quota = 1, #quota_windows do
+    local cap, window = limit(6 + quota), quota_windows[quota]
+    if cap then
+      local used = usage.total
+      if window then used = usage.total - cumulative_before(usage, first_minute_inside(now, window)) end
+      if used >= cap then return reply('quota', quota, key_count) end
+    end
+  end
+
+  table.insert(account_log.adds, {now, member})
+  table.insert(key_log.adds, {now, member})
+  markers[keys[1]] = true
+  local minute = math.floor(now / 60000)
+  if not usage.latest or minute > usage.latest then
+    usage_roll(usage, minute, now)
+  elseif minute < usage.latest then
+    usage_add_before_latest(usage, minute)
+  end
+  usage.total, usage.accepted = usage.total + 1, true
+  return reply('ok', 0, key_count + 1)
+end
+
+local replies, at = {}, 2
+for n = 1, tonumber(ARGV[1]) do
+  local keys, args = {}, {}
+  for i = 1, tonumber(ARGV[at]) do keys[i] = KEYS[tonumber(ARGV[at + i])] end
+  at = at + #keys + 1
+  for i = 1, 6 + #quota_windows do args[i] = ARGV[at + i - 1] end
+  at = at + #args
+  replies[n] = admit(keys, args)
+end
+
+for name, log in pairs(logs) do
+  if #log.adds > 0 then
+    local members = {}
+    for _, add in ipairs(log.adds) do
+      members[#members + 1] = add[1]
+      members[#members + 1] = add[2]
+    end
+    redis.call('ZADD', name, unpack(members))
+    redis.call('PEXPIRE', name, 60000 + slack)
+  end
+end
+-- Markers outlive the logs they vouch for no longer than those logs do.
+for name in pairs(markers) do redis.call('PEXPIRE', name, 60000 + slack) end
+for state, usage in pairs(usages) do
+  if usage and usage.accepted then
+    redis.call('HSET', state, 'total', usage.total, 'base', usage.base, 'latest', usage.latest)
+    -- Expiries move once a minute: a key's usage outlives its longest window by a minute and the slack.
+    if usage.rolled then redis.call('PEXPIRE', state, longest + 60000 + slack) end
+    if usage.rolled or usage.lagged then redis.call('PEXPIRE', usage.buckets, longest + 60000 + slack) end
+  end
+end
+return replies
 `;
 
 // KEYS: account marker, account log. ARGV: now, slack, the times accepted in the last minute as a JSON array, ascending.
@@ -192,6 +295,13 @@ type AdmitReply = [
   keyResetSeconds: number,
 ];
 
+interface QueuedAdmission {
+  keys: string[];
+  args: ScriptArg[];
+  resolve(reply: AdmitReply): void;
+  reject(error: unknown): void;
+}
+
 const UNSEEDED_ACCOUNT = 1;
 const UNSEEDED_KEY = 2;
 
@@ -203,6 +313,8 @@ const UNSEEDED_KEY = 2;
  */
 export class RedisUsageLimiter implements UsageLimiter {
   private readonly admitScript;
+  /** Admissions asked for in this turn of the event loop, sent together at its end. */
+  private readonly queued: QueuedAdmission[] = [];
   private readonly seedAccountScript;
   private readonly seedKeyScript;
   private readonly seeding = new SingleFlight();
@@ -214,7 +326,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     private readonly options: { prefix: string; history: UsageHistory },
     private readonly clock: Clock,
   ) {
-    this.admitScript = defineScript<AdmitReply>(redis, 'usage_admit', ADMIT_LUA);
+    this.admitScript = defineScript<AdmitReply[]>(redis, 'usage_admit', ADMIT_BATCH_LUA);
     this.seedAccountScript = defineScript<0 | 1>(redis, 'usage_seed_account', SEED_ACCOUNT_LUA);
     this.seedKeyScript = defineScript<0 | 1>(redis, 'usage_seed_key', SEED_KEY_LUA);
   }
@@ -229,7 +341,7 @@ export class RedisUsageLimiter implements UsageLimiter {
 
   private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
     const { prefix } = this.options;
-    const args: Array<string | number> = [
+    const args: ScriptArg[] = [
       guard?.keysVersion ?? '',
       this.nextMember(),
       limits.accountPerSecond ?? '',
@@ -241,7 +353,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     if (guard) keys.push(blockKey(prefix, guard.ip), keyChangesKey(prefix));
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
-      const [decision, detail, keyCount, keyResetSeconds] = await this.admitScript(keys, [this.clock.now(), ...args]);
+      const [decision, detail, keyCount, keyResetSeconds] = await this.queue(keys, [this.clock.now(), ...args]);
       if (decision === 'ip_blocked') return { ok: false, code: 'IP_BLOCKED' };
       if (decision === 'keys_changed') return { ok: false, code: 'KEYS_CHANGED' };
       if (decision === 'unseeded') {
@@ -256,6 +368,43 @@ export class RedisUsageLimiter implements UsageLimiter {
       if (decision === 'quota') return { ok: false, code: 'QUOTA_EXCEEDED', quota: QUOTA_WINDOWS[detail - 1]!, perKey };
       return { ok: false, code: 'RATE_LIMITED', limit: decision, retryAfterSeconds: detail, perKey };
     }
+  }
+
+  private queue(keys: string[], args: ScriptArg[]): Promise<AdmitReply> {
+    return new Promise((resolve, reject) => {
+      // setImmediate runs once this turn's I/O is handled: the requests that arrived together go together.
+      if (this.queued.push({ keys, args, resolve, reject }) === 1) setImmediate(() => this.sendQueued());
+    });
+  }
+
+  /** One script call for up to MAX_BATCH queued admissions, naming each key once. */
+  private sendQueued(): void {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    if (this.queued.length > 0) setImmediate(() => this.sendQueued());
+    if (batch.length === 0) return;
+    const keys: string[] = [];
+    const positions = new Map<string, number>();
+    const argv: ScriptArg[] = [batch.length];
+    for (const admission of batch) {
+      argv.push(admission.keys.length);
+      for (const key of admission.keys) {
+        let position = positions.get(key);
+        if (position === undefined) {
+          position = keys.push(key);
+          positions.set(key, position);
+        }
+        argv.push(position);
+      }
+      argv.push(...admission.args);
+    }
+    this.admitScript(keys, argv).then(
+      (replies) => {
+        for (const [i, admission] of batch.entries()) admission.resolve(replies[i]!);
+      },
+      (error: unknown) => {
+        for (const admission of batch) admission.reject(error);
+      },
+    );
   }
 
   /** A log member no other admission uses: this instance's tag and a count (seeded members are `time:rank`). */
