@@ -254,21 +254,21 @@ end
 return replies
 `;
 
-// KEYS: account marker, account log. ARGV: now, slack, the times accepted in the last minute as a JSON array, ascending.
+// KEYS: account marker, account log. ARGV: now, the times accepted in the last minute as a JSON array, ascending.
 const SEED_ACCOUNT_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local now, slack = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, slack = tonumber(ARGV[1]), ${EXPIRY_SLACK_MS}
 redis.call('DEL', KEYS[2])
-log_load(KEYS[2], cjson.decode(ARGV[3]), now, 60000, slack)
+log_load(KEYS[2], cjson.decode(ARGV[2]), now, 60000, slack)
 redis.call('SET', KEYS[1], 1, 'PX', 60000 + slack)
 return 1
 `;
 
-// KEYS: key usage, key quota buckets, key log. ARGV: now, slack, longest quota window, the key's usage as JSON.
+// KEYS: key usage, key quota buckets, key log. ARGV: now, the key's usage as JSON.
 const SEED_KEY_LUA = `${SLIDING_LOG_LUA}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local now, slack, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local usage = cjson.decode(ARGV[4])
+local now, slack, longest = tonumber(ARGV[1]), ${EXPIRY_SLACK_MS}, ${LONGEST_QUOTA_MS}
+local usage = cjson.decode(ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
 local cumulative = usage.total
 for _, bucket in ipairs(usage.minutes) do cumulative = cumulative - bucket[2] end
@@ -297,6 +297,8 @@ type AdmitReply = [
 
 interface QueuedAdmission {
   keys: string[];
+  now: number;
+  /** Everything after `now`, the same on every attempt. */
   args: ScriptArg[];
   resolve(reply: AdmitReply): void;
   reject(error: unknown): void;
@@ -353,7 +355,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     if (guard) keys.push(blockKey(prefix, guard.ip), keyChangesKey(prefix));
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
-      const [decision, detail, keyCount, keyResetSeconds] = await this.queue(keys, [this.clock.now(), ...args]);
+      const [decision, detail, keyCount, keyResetSeconds] = await this.queue(keys, this.clock.now(), args);
       if (decision === 'ip_blocked') return { ok: false, code: 'IP_BLOCKED' };
       if (decision === 'keys_changed') return { ok: false, code: 'KEYS_CHANGED' };
       if (decision === 'unseeded') {
@@ -370,10 +372,10 @@ export class RedisUsageLimiter implements UsageLimiter {
     }
   }
 
-  private queue(keys: string[], args: ScriptArg[]): Promise<AdmitReply> {
+  private queue(keys: string[], now: number, args: ScriptArg[]): Promise<AdmitReply> {
     return new Promise((resolve, reject) => {
       // setImmediate runs once this turn's I/O is handled: the requests that arrived together go together.
-      if (this.queued.push({ keys, args, resolve, reject }) === 1) setImmediate(() => this.sendQueued());
+      if (this.queued.push({ keys, now, args, resolve, reject }) === 1) setImmediate(() => this.sendQueued());
     });
   }
 
@@ -395,7 +397,7 @@ export class RedisUsageLimiter implements UsageLimiter {
         }
         argv.push(position);
       }
-      argv.push(...admission.args);
+      argv.push(admission.now, ...admission.args);
     }
     this.admitScript(keys, argv).then(
       (replies) => {
@@ -426,7 +428,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     return this.seeding.run(`account:${accountId}`, async () => {
       const now = this.clock.now();
       const recent = await this.options.history.accountRecent(accountId, now - MINUTE_MS);
-      await this.seedAccountScript(this.accountKeys(accountId), [now, EXPIRY_SLACK_MS, JSON.stringify(recent)]);
+      await this.seedAccountScript(this.accountKeys(accountId), [now, JSON.stringify(recent)]);
     });
   }
 
@@ -434,7 +436,7 @@ export class RedisUsageLimiter implements UsageLimiter {
     return this.seeding.run(`key:${keyId}`, async () => {
       const now = this.clock.now();
       const usage = await quotaHistory(this.options.history, keyId, now, now - MINUTE_MS);
-      await this.seedKeyScript(this.keyKeys(keyId), [now, EXPIRY_SLACK_MS, LONGEST_QUOTA_MS, JSON.stringify(usage)]);
+      await this.seedKeyScript(this.keyKeys(keyId), [now, JSON.stringify(usage)]);
     });
   }
 }
