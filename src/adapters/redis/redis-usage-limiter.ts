@@ -32,11 +32,14 @@ const QUOTA_WINDOWS_LUA = `{${QUOTA_WINDOWS.map((quota) => (quota === 'total' ? 
  * all-time count at that minute's end. The latest minute's is the total, so a window's count is
  * the total less the cumulative count before the window: a lookup, not a sum over 43,200 minutes.
  *
- * KEYS: every key the batch names, once. ARGV: the number of admissions, then for each: how many
- * keys it names and their positions in KEYS (account marker, account log, key usage, key buckets,
- * key log; guarded, also the IP's block and the key-change version), then now, the key-change
- * version expected (guarded), this acceptance's log member (unique), account per second, account
- * per minute, key per minute and each quota's cap in QUOTA_WINDOWS order ('' = no limit).
+ * KEYS: every key the batch names, once. ARGV: the instance's member tag and the number of the
+ * batch's first member (admission i's log member is `tag.(first + i - 1)`, unique); the number of
+ * profiles (what admissions of one key and request share), then for each: how many keys it names
+ * and their positions in KEYS (account marker, account log, key usage, key buckets, key log;
+ * guarded, also the IP's block and the key-change version), the key-change version expected
+ * (guarded), account per second, account per minute, key per minute and each quota's cap in
+ * QUOTA_WINDOWS order ('' = no limit); then each admission as its profile's number and its now.
+ * A batch mostly repeats one profile, and each argument costs Redis about as much as a command.
  * Replies, per admission, {decision, detail, key minute count, key seconds until slot}: decision
  * 'ok', a rate limit with detail its Retry-After, 'quota' with detail the quota's position,
  * 'unseeded' with detail 1 for the account, 2 for the key, 3 for both; guarded, also
@@ -167,9 +170,8 @@ end
 
 local markers = {}
 
--- One admission: keys as named above, args {now, version, member, per second, per minute, per key, caps...}.
-local function admit(keys, args)
-  local now, member = tonumber(args[1]), args[3]
+-- One admission: keys as named above, args {version, per second, per minute, per key, caps...}.
+local function admit(keys, args, now, member)
   local function limit(i)
     if args[i] == '' then return nil end
     return tonumber(args[i])
@@ -177,7 +179,7 @@ local function admit(keys, args)
   if #keys == 7 then
     local blocked_until = get_once(keys[6])
     if blocked_until and tonumber(blocked_until) > now then return {'ip_blocked', 0, 0, 0} end
-    if (get_once(keys[7]) or '') ~= args[2] then return {'keys_changed', 0, 0, 0} end
+    if (get_once(keys[7]) or '') ~= args[1] then return {'keys_changed', 0, 0, 0} end
   end
   local usage = usage_of(keys[3], keys[4])
   local unseeded = (exists_once(keys[1]) and 0 or 1) + (usage and 0 or 2)
@@ -191,7 +193,7 @@ local function admit(keys, args)
   local function retry_after(log)
     return math.min(60, math.max(1, seconds_until_slot(log, now)))
   end
-  local per_second, per_minute, per_key = limit(4), limit(5), limit(6)
+  local per_second, per_minute, per_key = limit(2), limit(3), limit(4)
   -- A second holds no more than the minute it ends: counted only when the minute could refuse.
   if per_second and account_count >= per_second and log_count_since(account_log, now - 1000) >= per_second then
     return reply('account_second', 1, key_count)
@@ -199,7 +201,7 @@ local function admit(keys, args)
   if per_minute and account_count >= per_minute then return reply('account_minute', retry_after(account_log), key_count) end
   if per_key and key_count >= per_key then return reply('key_minute', retry_after(key_log), key_count) end
   for quota = 1, #quota_windows do
-    local cap, window = limit(6 + quota), quota_windows[quota]
+    local cap, window = limit(4 + quota), quota_windows[quota]
     if cap then
       local used = usage.total
       if window then used = usage.total - cumulative_before(usage, first_minute_inside(now, window)) end
@@ -220,14 +222,22 @@ local function admit(keys, args)
   return reply('ok', 0, key_count + 1)
 end
 
-local replies, at = {}, 2
-for n = 1, tonumber(ARGV[1]) do
+local member_tag, first_member = ARGV[1], tonumber(ARGV[2])
+local profiles, at = {}, 4
+for p = 1, tonumber(ARGV[3]) do
   local keys, args = {}, {}
   for i = 1, tonumber(ARGV[at]) do keys[i] = KEYS[tonumber(ARGV[at + i])] end
   at = at + #keys + 1
-  for i = 1, 6 + #quota_windows do args[i] = ARGV[at + i - 1] end
+  for i = 1, 4 + #quota_windows do args[i] = ARGV[at + i - 1] end
   at = at + #args
-  replies[n] = admit(keys, args)
+  profiles[p] = {keys = keys, args = args}
+end
+local replies = {}
+for n = 1, (#ARGV - at + 1) / 2 do
+  local profile = profiles[tonumber(ARGV[at])]
+  local member = member_tag .. '.' .. string.format('%.0f', first_member + n - 1)
+  replies[n] = admit(profile.keys, profile.args, tonumber(ARGV[at + 1]), member)
+  at = at + 2
 end
 
 for name, log in pairs(logs) do
@@ -295,11 +305,17 @@ type AdmitReply = [
   keyResetSeconds: number,
 ];
 
-interface QueuedAdmission {
+/** What admissions of one key and request share: its keys and arguments, the same on every attempt. */
+interface AdmissionProfile {
+  /** Tells equal profiles apart from different ones within a batch. */
+  id: string;
   keys: string[];
-  now: number;
-  /** Everything after `now`, the same on every attempt. */
   args: ScriptArg[];
+}
+
+interface QueuedAdmission {
+  profile: AdmissionProfile;
+  now: number;
   resolve(reply: AdmitReply): void;
   reject(error: unknown): void;
 }
@@ -320,6 +336,7 @@ export class RedisUsageLimiter implements UsageLimiter {
   private readonly seedAccountScript;
   private readonly seedKeyScript;
   private readonly seeding = new SingleFlight();
+  /** With a count, makes log members no other admission uses (seeded members are `time:rank`). */
   private readonly memberTag = randomBytes(6).toString('base64url');
   private admissions = 0;
 
@@ -343,19 +360,15 @@ export class RedisUsageLimiter implements UsageLimiter {
 
   private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
     const { prefix } = this.options;
-    const args: ScriptArg[] = [
-      guard?.keysVersion ?? '',
-      this.nextMember(),
-      limits.accountPerSecond ?? '',
-      limits.accountPerMinute ?? '',
-      limits.perKeyPerMinute ?? '',
-    ];
+    const args: ScriptArg[] = [guard?.keysVersion ?? '', limits.accountPerSecond ?? '', limits.accountPerMinute ?? '', limits.perKeyPerMinute ?? ''];
     for (const quota of QUOTA_WINDOWS) args.push(limits.quotas[quota] ?? '');
     const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id)];
     if (guard) keys.push(blockKey(prefix, guard.ip), keyChangesKey(prefix));
+    // NUL appears in no key name or argument: equal ids, equal profiles.
+    const profile = { id: `${keys.join('\0')}\0${args.join('\0')}`, keys, args };
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
-      const [decision, detail, keyCount, keyResetSeconds] = await this.queue(keys, this.clock.now(), args);
+      const [decision, detail, keyCount, keyResetSeconds] = await this.queue(profile, this.clock.now());
       if (decision === 'ip_blocked') return { ok: false, code: 'IP_BLOCKED' };
       if (decision === 'keys_changed') return { ok: false, code: 'KEYS_CHANGED' };
       if (decision === 'unseeded') {
@@ -372,34 +385,44 @@ export class RedisUsageLimiter implements UsageLimiter {
     }
   }
 
-  private queue(keys: string[], now: number, args: ScriptArg[]): Promise<AdmitReply> {
+  private queue(profile: AdmissionProfile, now: number): Promise<AdmitReply> {
     return new Promise((resolve, reject) => {
       // setImmediate runs once this turn's I/O is handled: the requests that arrived together go together.
-      if (this.queued.push({ keys, now, args, resolve, reject }) === 1) setImmediate(() => this.sendQueued());
+      if (this.queued.push({ profile, now, resolve, reject }) === 1) setImmediate(() => this.sendQueued());
     });
   }
 
-  /** One script call for up to MAX_BATCH queued admissions, naming each key once. */
+  /** One script call for up to MAX_BATCH queued admissions, naming each key and each profile once. */
   private sendQueued(): void {
     const batch = this.queued.splice(0, MAX_BATCH);
     if (this.queued.length > 0) setImmediate(() => this.sendQueued());
     if (batch.length === 0) return;
     const keys: string[] = [];
-    const positions = new Map<string, number>();
-    const argv: ScriptArg[] = [batch.length];
-    for (const admission of batch) {
-      argv.push(admission.keys.length);
-      for (const key of admission.keys) {
-        let position = positions.get(key);
-        if (position === undefined) {
-          position = keys.push(key);
-          positions.set(key, position);
+    const keyPositions = new Map<string, number>();
+    const profileNumbers = new Map<string, number>();
+    const profileArgs: ScriptArg[] = [];
+    const admissionArgs: ScriptArg[] = [];
+    for (const { profile, now } of batch) {
+      let number = profileNumbers.get(profile.id);
+      if (number === undefined) {
+        number = profileNumbers.size + 1;
+        profileNumbers.set(profile.id, number);
+        profileArgs.push(profile.keys.length);
+        for (const key of profile.keys) {
+          let position = keyPositions.get(key);
+          if (position === undefined) {
+            position = keys.push(key);
+            keyPositions.set(key, position);
+          }
+          profileArgs.push(position);
         }
-        argv.push(position);
+        profileArgs.push(...profile.args);
       }
-      argv.push(admission.now, ...admission.args);
+      admissionArgs.push(number, now);
     }
-    this.admitScript(keys, argv).then(
+    const firstMember = this.admissions + 1;
+    this.admissions += batch.length;
+    this.admitScript(keys, [this.memberTag, firstMember, profileNumbers.size, ...profileArgs, ...admissionArgs]).then(
       (replies) => {
         for (const [i, admission] of batch.entries()) admission.resolve(replies[i]!);
       },
@@ -407,11 +430,6 @@ export class RedisUsageLimiter implements UsageLimiter {
         for (const admission of batch) admission.reject(error);
       },
     );
-  }
-
-  /** A log member no other admission uses: this instance's tag and a count (seeded members are `time:rank`). */
-  private nextMember(): string {
-    return `${this.memberTag}.${(++this.admissions).toString(36)}`;
   }
 
   private accountKeys(accountId: string): string[] {
