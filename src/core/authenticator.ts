@@ -1,6 +1,6 @@
 import { isAccessToken } from '../lib/access-token.js';
 import type { Clock } from '../lib/clock.js';
-import { hashApiKey, isWellFormedApiKey } from '../lib/key-format.js';
+import { hasApiKeyShape, hashApiKey, hasValidChecksum } from '../lib/key-format.js';
 import type { AccessTokenService } from './access-tokens.js';
 import { ChangeCache } from './change-cache.js';
 import type { ErrorCode } from './errors.js';
@@ -81,7 +81,7 @@ export class Authenticator {
     // An OAuth access token (SPEC §11) stands for its key, which then meets exactly the checks below.
     const grant = isAccessToken(token) ? await this.opts.accessTokens.resolve(token, keysVersion) : undefined;
     const hash = grant ? grant.keyHash : hashOf(token);
-    const cached = hash === undefined ? undefined : await this.lookup(hash, keysVersion);
+    const cached = hash === undefined ? undefined : await this.lookup(hash, keysVersion, grant ? undefined : token);
     const verdict = this.verify(cached, request, grant?.expiresAt);
     if (!verdict.ok) {
       // A block is announced to the account whose (revoked) key was presented; an unknown key names no account.
@@ -138,10 +138,14 @@ export class Authenticator {
     return stamping;
   }
 
-  private lookup(hash: string, version: string): Promise<CachedKey | undefined> {
+  /** `token`: the key presented, whose checksum is read before storage is asked for it. */
+  private lookup(hash: string, version: string, token?: string): Promise<CachedKey | undefined> {
     return this.cache.get(
       hash,
       async () => {
+        // A typo or a guess never reaches storage. A cached hash needs no checksum: the key it
+        // is the SHA-256 of was issued whole, so only that same key can present it.
+        if (token !== undefined && !hasValidChecksum(token)) return undefined;
         const key = await this.opts.store.keys.findByHash(hash);
         return key && { key, plan: await this.planOf(key.accountId), restrictions: compileRestrictions(key.restrictions) };
       },
@@ -155,9 +159,9 @@ export class Authenticator {
   }
 }
 
-/** The stored hash of a token that has a key's format and checksum; undefined for anything else. */
+/** The stored hash of a token laid out as a key; undefined for anything else. Its checksum is read on a cache miss (lookup). */
 function hashOf(token: string): string | undefined {
-  return isWellFormedApiKey(token) ? hashApiKey(token) : undefined;
+  return hasApiKeyShape(token) ? hashApiKey(token) : undefined;
 }
 
 function failure(code: Exclude<AuthFailureCode, 'KEY_RESTRICTED'>, key?: ApiKey): AuthFailure {

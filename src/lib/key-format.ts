@@ -45,7 +45,16 @@ export function generateApiKey(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): stri
  * Asked on every request, so it allocates nothing: the checksum is read, not written and compared.
  */
 export function isWellFormedApiKey(token: string): boolean {
-  if (token.length > MAX_KEY_LENGTH || !KEY_PATTERN.test(token)) return false;
+  return hasApiKeyShape(token) && hasValidChecksum(token);
+}
+
+/** Whether `token` is laid out as a key (prefix, mode, 32 base62 characters), its checksum unread. */
+export function hasApiKeyShape(token: string): boolean {
+  return token.length <= MAX_KEY_LENGTH && KEY_PATTERN.test(token);
+}
+
+/** Whether the last 6 characters of a key-shaped `token` are the CRC-32 of the rest. */
+export function hasValidChecksum(token: string): boolean {
   const bodyLength = token.length - CHECKSUM_LENGTH;
   return decodeBase62(token, bodyLength) === crc32(token, bodyLength);
 }

@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { generateApiKey } from '../../src/lib/key-format.js';
 import { serverTest } from '../fixtures.js';
 import { expectError } from './expect-error.js';
@@ -60,6 +60,14 @@ describe('check 3: invalid key', () => {
 
   invalid('answers 401 INVALID_KEY for a key whose checksum fails', async ({ invalid, key }) => {
     await invalid(flipLastChar(key.secret));
+  });
+
+  invalid('asks storage for a well-formed key it has not cached, never for one whose checksum fails', async ({ invalid, server, key }) => {
+    const lookups = vi.spyOn(server.services.store.keys, 'findByHash');
+    await invalid(flipLastChar(key.secret));
+    expect(lookups).not.toHaveBeenCalled();
+    await invalid(generateApiKey('live'));
+    expect(lookups).toHaveBeenCalledTimes(1);
   });
 
   invalid('answers 401 INVALID_KEY for a well-formed key that was never issued', async ({ invalid }) => {
