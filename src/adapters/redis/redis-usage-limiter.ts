@@ -307,9 +307,10 @@ type AdmitReply = [
 
 /** What admissions of one key and request share: its keys and arguments, the same on every attempt. */
 interface AdmissionProfile {
-  /** Tells equal profiles apart from different ones within a batch. */
+  /** Tells equal profiles apart within a batch: what the keys and arguments derive from. */
   id: string;
-  keys: string[];
+  key: Pick<ApiKey, 'id' | 'accountId'>;
+  guard: AdmissionGuard | undefined;
   args: ScriptArg[];
 }
 
@@ -359,13 +360,10 @@ export class RedisUsageLimiter implements UsageLimiter {
   }
 
   private async run(key: Pick<ApiKey, 'id' | 'accountId'>, limits: UsageLimits, guard: AdmissionGuard | undefined): Promise<GuardedAdmission> {
-    const { prefix } = this.options;
     const args: ScriptArg[] = [guard?.keysVersion ?? '', limits.accountPerSecond ?? '', limits.accountPerMinute ?? '', limits.perKeyPerMinute ?? ''];
     for (const quota of QUOTA_WINDOWS) args.push(limits.quotas[quota] ?? '');
-    const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id)];
-    if (guard) keys.push(blockKey(prefix, guard.ip), keyChangesKey(prefix));
-    // NUL appears in no key name or argument: equal ids, equal profiles.
-    const profile = { id: `${keys.join('\0')}\0${args.join('\0')}`, keys, args };
+    // A key id names its account; an IP is never empty. NUL appears in none of these.
+    const profile = { id: `${key.id}\0${guard?.ip ?? ''}\0${args.join('\0')}`, key, guard, args };
     // Loops only when state vanished again between seeding and admitting (a flush, an expiry).
     for (;;) {
       const [decision, detail, keyCount, keyResetSeconds] = await this.queue(profile, this.clock.now());
@@ -396,7 +394,6 @@ export class RedisUsageLimiter implements UsageLimiter {
   private sendQueued(): void {
     const batch = this.queued.splice(0, MAX_BATCH);
     if (this.queued.length > 0) setImmediate(() => this.sendQueued());
-    if (batch.length === 0) return;
     const keys: string[] = [];
     const keyPositions = new Map<string, number>();
     const profileNumbers = new Map<string, number>();
@@ -407,8 +404,9 @@ export class RedisUsageLimiter implements UsageLimiter {
       if (number === undefined) {
         number = profileNumbers.size + 1;
         profileNumbers.set(profile.id, number);
-        profileArgs.push(profile.keys.length);
-        for (const key of profile.keys) {
+        const profileKeys = this.profileKeys(profile);
+        profileArgs.push(profileKeys.length);
+        for (const key of profileKeys) {
           let position = keyPositions.get(key);
           if (position === undefined) {
             position = keys.push(key);
@@ -430,6 +428,13 @@ export class RedisUsageLimiter implements UsageLimiter {
         for (const admission of batch) admission.reject(error);
       },
     );
+  }
+
+  /** A profile's keys in the order the script names them; guarded, also the IP's block and the key-change version. */
+  private profileKeys({ key, guard }: AdmissionProfile): string[] {
+    const keys = [...this.accountKeys(key.accountId), ...this.keyKeys(key.id)];
+    if (guard) keys.push(blockKey(this.options.prefix, guard.ip), keyChangesKey(this.options.prefix));
+    return keys;
   }
 
   private accountKeys(accountId: string): string[] {
