@@ -42,18 +42,20 @@ export function generateApiKey(mode: KeyMode, prefix = DEFAULT_KEY_PREFIX): stri
  * Whether `token` has a key's format and checksum, checked without any storage. Any well-formed
  * prefix is accepted, so keys issued before a deployment changed its `KEY_PREFIX` keep working:
  * only the hash of the whole key is stored, and the lookup by hash decides whether it is ours.
- * Asked on every request, so it allocates nothing: the checksum is read, not written and compared.
  */
 export function isWellFormedApiKey(token: string): boolean {
   return hasApiKeyShape(token) && hasValidChecksum(token);
 }
 
-/** Whether `token` is laid out as a key (prefix, mode, 32 base62 characters), its checksum unread. */
+/** Whether `token` is laid out as a key (prefix, mode, 32 base62 characters), its checksum unread: asked on every request. */
 export function hasApiKeyShape(token: string): boolean {
   return token.length <= MAX_KEY_LENGTH && KEY_PATTERN.test(token);
 }
 
-/** Whether the last 6 characters of a key-shaped `token` are the CRC-32 of the rest. */
+/**
+ * Whether the last 6 characters of a key-shaped `token` are the CRC-32 of the rest. Asked for
+ * every key not cached yet, so it allocates nothing: the checksum is read, not written and compared.
+ */
 export function hasValidChecksum(token: string): boolean {
   const bodyLength = token.length - CHECKSUM_LENGTH;
   return decodeBase62(token, bodyLength) === crc32(token, bodyLength);
